@@ -1,0 +1,147 @@
+"""Aggregation over factorized integer codes.
+
+The statistic every "per category" computation in mlfound needs (target
+encoding, per-position click statistics) is a weighted count and a weighted
+sum of one or more value columns per code, optionally split by fold. These
+kernels compute all of it in a single pass over the rows.
+
+``group_sums`` is the validated entry point; ``_group_sums`` and
+``_group_fold_sums`` are the jitted kernels behind it.
+"""
+
+import numpy as np
+
+from mlfound.utils._jit import njit
+
+
+@njit
+def _group_sums(codes, values, weights, n_groups):
+    n_samples = codes.shape[0]
+    n_values = values.shape[1]
+    counts = np.zeros(n_groups, dtype=np.float64)
+    sums = np.zeros((n_groups, n_values), dtype=np.float64)
+    for i in range(n_samples):
+        g = codes[i]
+        w = 1.0 if weights is None else np.float64(weights[i])
+        counts[g] += w
+        for j in range(n_values):
+            sums[g, j] += w * values[i, j]
+    return counts, sums
+
+
+@njit
+def _group_fold_sums(codes, folds, values, weights, n_groups, n_folds):
+    n_samples = codes.shape[0]
+    n_values = values.shape[1]
+    counts = np.zeros((n_groups, n_folds), dtype=np.float64)
+    sums = np.zeros((n_groups, n_folds, n_values), dtype=np.float64)
+    for i in range(n_samples):
+        g = codes[i]
+        f = folds[i]
+        w = 1.0 if weights is None else np.float64(weights[i])
+        counts[g, f] += w
+        for j in range(n_values):
+            sums[g, f, j] += w * values[i, j]
+    return counts, sums
+
+
+def _as_codes(codes, name, n_max):
+    codes = np.ascontiguousarray(codes)
+    if codes.ndim != 1 or codes.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name} must be a 1-d integer array, got {codes.dtype} "
+            f"with shape {codes.shape}."
+        )
+    if codes.dtype not in (np.int32, np.int64, np.intp):
+        codes = codes.astype(np.intp)
+    if codes.size:
+        low, high = codes.min(), codes.max()
+        if n_max is None:
+            n_max = int(high) + 1
+        if low < 0 or high >= n_max:
+            raise ValueError(
+                f"{name} must lie in [0, {n_max}); found values in [{low}, {high}]."
+            )
+    elif n_max is None:
+        n_max = 0
+    return codes, int(n_max)
+
+
+def group_sums(
+    codes, values=None, weights=None, *, n_groups=None, folds=None, n_folds=None
+):
+    """Weighted counts and sums of ``values`` per code (and per fold) in one pass.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples,), integer
+        Factorized group codes in ``[0, n_groups)``.
+    values : ndarray of shape (n_samples,) or (n_samples, n_values), default=None
+        Values to sum per group, ``float32`` or ``float64``. ``None`` computes
+        counts only (``sums`` then has zero columns).
+    weights : ndarray of shape (n_samples,), default=None
+        Per-row weights; ``None`` means every row counts once.
+    n_groups : int, default=None
+        Number of groups; inferred as ``codes.max() + 1`` when ``None``.
+    folds : ndarray of shape (n_samples,), integer, default=None
+        Fold index of each row in ``[0, n_folds)``. When given, the statistics
+        are split by fold as well.
+    n_folds : int, default=None
+        Number of folds; inferred from ``folds`` when ``None``.
+
+    Returns
+    -------
+    counts : ndarray of shape (n_groups,) or (n_groups, n_folds), float64
+        Sum of the weights of the rows of each group (and fold).
+    sums : ndarray of shape (n_groups, n_values) or (n_groups, n_folds, n_values)
+        Weighted sum of each value column per group (and fold), float64. When
+        ``values`` is 1-d, the last axis is dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlfound._kernels.groupby import group_sums
+    >>> counts, sums = group_sums(np.array([0, 2, 0]), np.array([1.0, 2.0, 3.0]))
+    >>> counts
+    array([2., 0., 1.])
+    >>> sums
+    array([4., 0., 2.])
+    """
+    codes, n_groups = _as_codes(codes, "codes", n_groups)
+    n_samples = codes.shape[0]
+    squeeze = False
+    if values is None:
+        values = np.empty((n_samples, 0), dtype=np.float64)
+    else:
+        values = np.asarray(values)
+        if values.dtype not in (np.float32, np.float64):
+            values = values.astype(np.float64)
+        if values.ndim == 1:
+            values, squeeze = values[:, None], True
+        values = np.ascontiguousarray(values)
+        if values.shape[0] != n_samples:
+            raise ValueError(
+                f"values has {values.shape[0]} rows but codes has {n_samples}."
+            )
+    if weights is not None:
+        weights = np.ascontiguousarray(weights)
+        if weights.dtype not in (np.float32, np.float64):
+            weights = weights.astype(np.float64)
+        if weights.shape != (n_samples,):
+            raise ValueError(
+                f"weights must have shape ({n_samples},), got {weights.shape}."
+            )
+    if folds is None:
+        counts, sums = _group_sums(codes, values, weights, n_groups)
+    else:
+        folds, n_folds = _as_codes(folds, "folds", n_folds)
+        if folds.shape[0] != n_samples:
+            raise ValueError(
+                f"folds has {folds.shape[0]} rows but codes has {n_samples}."
+            )
+        counts, sums = _group_fold_sums(
+            codes, folds, values, weights, n_groups, n_folds
+        )
+    if squeeze:
+        sums = sums[..., 0]
+    return counts, sums

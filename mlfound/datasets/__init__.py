@@ -1,0 +1,10 @@
+"""Generators for the scenarios mlfound is built for.
+
+Every generator takes ``n_samples`` and ``random_state`` and returns a
+:class:`sklearn.utils.Bunch` with ``X``, ``y``, ``feature_names``, ``DESCR``
+and the *ground truth* that produced the data (true coefficients, cut points,
+propensities, relevance, ...), so that tests, docs and benchmarks can check
+what an estimator recovers against what is known to be true.
+"""
+
+__all__ = []

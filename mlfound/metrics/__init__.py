@@ -1,0 +1,3 @@
+"""Metrics, scorers and displays: expected cost, ordinal, ranking and off-policy."""
+
+__all__ = []
