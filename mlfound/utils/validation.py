@@ -113,3 +113,120 @@ def _check_scalar_positive(value, *, name):
     if not isinstance(value, numbers.Real) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}.")
     return value
+
+
+def ordinal_categories(y, categories="auto"):
+    """The order of ordinal labels given by ``categories`` or by ``y`` itself.
+
+    Returns ``categories`` as an array when it is given; the categories of an
+    *ordered* pandas ``Categorical`` (or Series of that dtype) when ``y`` is
+    one and ``categories="auto"``; ``None`` otherwise (the labels' own sort
+    order is then used by :func:`check_ordinal_target`). Call it before
+    ``validate_data`` turns ``y`` into a plain array.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is an *unordered* pandas categorical and no ``categories``
+        are given, or if ``categories`` holds duplicates.
+    """
+    if not isinstance(categories, str):
+        cats = np.asarray(categories)
+        if cats.ndim != 1 or cats.shape[0] == 0:
+            raise ValueError(
+                "categories must be a non-empty 1-d list of the labels from "
+                f"lowest to highest, got {categories!r}."
+            )
+        if len(set(cats.tolist())) != cats.shape[0]:
+            raise ValueError(
+                f"categories must not hold duplicates, got {cats.tolist()!r}."
+            )
+        return cats
+    dtype = getattr(y, "dtype", None)
+    if getattr(dtype, "name", None) == "category":
+        if not dtype.ordered:
+            raise ValueError(
+                "y is an unordered pandas Categorical: its categories have no "
+                "order an ordinal model can use. Pass categories=[...] from "
+                "lowest to highest, or convert y with "
+                "y.cat.as_ordered() / pd.Categorical(..., ordered=True)."
+            )
+        return np.asarray(dtype.categories)
+    return None
+
+
+def check_ordinal_target(y, categories=None, *, require_all=True, name="y"):
+    """Encode ordinal labels as integer codes ``0..K-1`` in their order.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        The labels (already a 1-d array, e.g. from ``validate_data``).
+    categories : ndarray or None, default=None
+        The labels from lowest to highest (see :func:`ordinal_categories`).
+        ``None`` sorts the distinct values of ``y``, which must then be
+        numeric or boolean: strings have no order an ordinal model can trust.
+    require_all : bool, default=True
+        Whether every category must occur in ``y`` (true for fitting: a
+        cut point next to an empty class has no finite estimate).
+    name : str, default="y"
+        Parameter name used in error messages.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The labels in order.
+    codes : ndarray of shape (n_samples,), int64
+        The position of each label in ``classes``.
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-d, got an array of shape {y.shape}.")
+    if categories is None:
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name} holds labels of dtype {y.dtype} (e.g. "
+                f"{y[:3].tolist()!r}) whose sort order is not meaningful for an "
+                f"ordinal model. Pass categories=[...] listing the labels from "
+                f"lowest to highest, or use an ordered pandas Categorical."
+            )
+        check_finite_target(y, name=name)
+        check_classification_targets(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        return classes, codes.astype(np.int64, copy=False)
+    classes = np.asarray(categories)
+    codes = _codes_in(y, classes)
+    unknown = codes < 0
+    if np.any(unknown):
+        bad = np.unique(y[unknown]).tolist()
+        raise ValueError(
+            f"{name} holds label(s) {bad[:10]!r} that are not in categories "
+            f"{classes.tolist()!r}. Add them to categories at their place in "
+            f"the order, or remove those rows."
+        )
+    if require_all:
+        present = np.bincount(codes, minlength=classes.shape[0]) > 0
+        if not np.all(present):
+            missing = classes[~present].tolist()
+            raise ValueError(
+                f"categories {missing!r} do not occur in {name}. Every category "
+                f"needs training examples (a cut point next to an empty class "
+                f"has no finite estimate); drop it from categories."
+            )
+    return classes, codes
+
+
+def _codes_in(y, classes):
+    """Position of each value of ``y`` in ``classes``; -1 where absent."""
+    try:
+        order = np.argsort(classes, kind="stable")
+        sorted_classes = classes[order]
+        pos = np.searchsorted(sorted_classes, y)
+        pos = np.clip(pos, 0, classes.shape[0] - 1)
+        found = sorted_classes[pos] == y
+        return np.where(found, order[pos], -1).astype(np.int64)
+    except TypeError:
+        lookup = {value: i for i, value in enumerate(classes.tolist())}
+        return np.array([lookup.get(value, -1) for value in y.tolist()], np.int64)

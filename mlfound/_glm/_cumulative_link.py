@@ -1,0 +1,225 @@
+"""Cumulative link loss: the ordinal (proportional odds and friends) datafit.
+
+The parameter vector is ``w = [beta, c]`` with ``beta`` the ``d`` slopes and
+``c`` the ``K - 1`` unconstrained cut-point parameters::
+
+    theta_0 = c_0,    theta_k = theta_{k-1} + exp(c_k)   (k >= 1)
+
+so the cut points are strictly increasing by construction. The objective is
+the *mean* (sample-weighted) negative log-likelihood plus an L2 penalty on
+``beta`` only (the cut points play the intercept's role and are never
+penalised)::
+
+    f(w) = (1 / S) sum_i s_i * -log P(y_i | x_i) + alpha / 2 * ||beta||^2
+
+with ``S = sum_i s_i``. Minimising it is equivalent to minimising
+``sum_i s_i l_i + ||beta||^2 / (2 C)`` with ``alpha = 1 / (C S)``, the
+scaling of scikit-learn's ``LogisticRegression``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import special
+
+from mlfound._glm._cumulative_link_fast import (
+    CAUCHIT,
+    CLOGLOG,
+    LOGIT,
+    LOGLOG,
+    PROBIT,
+    cumulative_link_cdf,
+    cumulative_link_dense,
+    cumulative_link_sparse,
+)
+
+LINKS = {
+    "logit": LOGIT,
+    "probit": PROBIT,
+    "cloglog": CLOGLOG,
+    "loglog": LOGLOG,
+    "cauchit": CAUCHIT,
+}
+
+
+def link_quantile(p, link):
+    """Inverse of the link's CDF, ``F^{-1}(p)`` (vectorised)."""
+    p = np.asarray(p, dtype=np.float64)
+    if link == "logit":
+        return special.logit(p)
+    if link == "probit":
+        return special.ndtri(p)
+    if link == "cloglog":
+        return np.log(-np.log1p(-p))
+    if link == "loglog":
+        return -np.log(-np.log(p))
+    return np.tan(np.pi * (p - 0.5))
+
+
+def cut_points(c):
+    """Cut points ``theta`` from their unconstrained parameters ``c``."""
+    c = np.asarray(c, dtype=np.float64)
+    theta = np.empty_like(c)
+    theta[0] = c[0]
+    if c.shape[0] > 1:
+        theta[1:] = c[0] + np.cumsum(np.exp(c[1:]))
+    return theta
+
+
+def cut_params(theta):
+    """Unconstrained parameters ``c`` of strictly increasing cut points."""
+    theta = np.asarray(theta, dtype=np.float64)
+    c = np.empty_like(theta)
+    c[0] = theta[0]
+    c[1:] = np.log(np.diff(theta))
+    return c
+
+
+def cumulative_proba(eta, theta, link):
+    """``P(y <= k | x) = F(theta_k - eta)`` of shape ``(n_samples, K - 1)``."""
+    eta = np.ascontiguousarray(eta, dtype=np.float64)
+    theta = np.ascontiguousarray(theta, dtype=np.float64)
+    out = np.empty((eta.shape[0], theta.shape[0]), dtype=np.float64)
+    return cumulative_link_cdf(eta, theta, LINKS[link], out)
+
+
+class CumulativeLinkLoss:
+    """Penalised cumulative link objective over fixed data.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features), float64
+    y : ndarray of shape (n_samples,), int class codes in ``0..K-1``
+    sample_weight : ndarray of shape (n_samples,)
+    n_classes : int
+    link : str, a key of :data:`LINKS`
+    alpha : float, default=0.0
+        L2 strength on the *mean* objective (``1 / (C * sum(sample_weight))``).
+    """
+
+    def __init__(self, X, y, sample_weight, n_classes, link, alpha=0.0):
+        self.sparse = sp.issparse(X)
+        if self.sparse:
+            X = sp.csr_matrix(X)
+            if not X.has_canonical_format:
+                X = X.copy()
+                X.sum_duplicates()
+            self._X = (
+                np.ascontiguousarray(X.data, dtype=np.float64),
+                np.ascontiguousarray(X.indices, dtype=np.int64),
+                np.ascontiguousarray(X.indptr, dtype=np.int64),
+            )
+        else:
+            self._X = (np.ascontiguousarray(X, dtype=np.float64),)
+        self.n_features = X.shape[1]
+        self.n_classes = int(n_classes)
+        self.y = np.ascontiguousarray(y, dtype=np.int64)
+        self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        self.sw_sum = float(self.sample_weight.sum())
+        self.link = link
+        self._link_code = LINKS[link]
+        self.alpha = float(alpha)
+        n_params = self.n_features + self.n_classes - 1
+        self._grad = np.empty(n_params)
+        self._hess = np.empty((n_params, n_params))
+        self._no_hess = np.empty((1, 1))
+
+    @property
+    def n_params(self):
+        return self.n_features + self.n_classes - 1
+
+    def split(self, w):
+        """``(beta, theta)`` from the parameter vector ``w``."""
+        d = self.n_features
+        return w[:d], cut_points(w[d:])
+
+    def initial_params(self):
+        """``beta = 0`` and the cut points of the intercept-only MLE."""
+        counts = np.bincount(
+            self.y, weights=self.sample_weight, minlength=self.n_classes
+        )
+        cum = np.cumsum(counts)[:-1] / self.sw_sum
+        theta = link_quantile(np.clip(cum, 1e-10, 1 - 1e-10), self.link)
+        # keep the cut points strictly increasing even for near-empty classes
+        theta = np.maximum.accumulate(theta)
+        theta[1:] = np.maximum(theta[1:], theta[:-1] + 1e-6)
+        return np.concatenate([np.zeros(self.n_features), cut_params(theta)])
+
+    def _raw(self, beta, theta, with_hess):
+        hess = self._hess if with_hess else self._no_hess
+        if self.sparse:
+            data, indices, indptr = self._X
+            loss = cumulative_link_sparse(
+                data,
+                indices,
+                indptr,
+                self.y,
+                self.sample_weight,
+                beta,
+                theta,
+                self._link_code,
+                with_hess,
+                self._grad,
+                hess,
+            )
+        else:
+            loss = cumulative_link_dense(
+                self._X[0],
+                self.y,
+                self.sample_weight,
+                beta,
+                theta,
+                self._link_code,
+                with_hess,
+                self._grad,
+                hess,
+            )
+        return loss
+
+    def loglik(self, w):
+        """Weighted log-likelihood (no penalty) at ``w``."""
+        beta, theta = self.split(np.asarray(w, dtype=np.float64))
+        return -self._raw(np.ascontiguousarray(beta), theta, False)
+
+    def _evaluate(self, w, with_hess):
+        w = np.asarray(w, dtype=np.float64)
+        d = self.n_features
+        beta = np.ascontiguousarray(w[:d])
+        c = w[d:]
+        theta = cut_points(c)
+        scale = 1.0 / self.sw_sum
+        loss = self._raw(beta, theta, with_hess) * scale
+        g = self._grad * scale
+        # chain rule theta -> c: theta_k = c_0 + sum_{1 <= j <= k} exp(c_j)
+        e = np.exp(c)
+        e[0] = 1.0
+        g_theta = g[d:]
+        tail = np.cumsum(g_theta[::-1])[::-1]  # sum_{k >= j} g_theta_k
+        grad = np.empty_like(g)
+        grad[:d] = g[:d]
+        grad[d:] = e * tail
+        if self.alpha > 0:
+            loss += 0.5 * self.alpha * float(beta @ beta)
+            grad[:d] += self.alpha * beta
+        if not with_hess:
+            return loss, grad
+        H = self._hess * scale
+        m = self.n_classes - 1
+        J = np.tril(np.ones((m, m))) * e  # d theta_k / d c_j
+        hess = np.empty_like(H)
+        hess[:d, :d] = H[:d, :d]
+        cross = H[:d, d:] @ J
+        hess[:d, d:] = cross
+        hess[d:, :d] = cross.T
+        hess[d:, d:] = J.T @ H[d:, d:] @ J
+        hess[d + 1 :, d + 1 :] += np.diag(e[1:] * tail[1:])
+        if self.alpha > 0:
+            hess[np.arange(d), np.arange(d)] += self.alpha
+        return loss, grad, hess
+
+    def value_and_grad(self, w):
+        """Objective and gradient at ``w`` (one pass over ``X``)."""
+        return self._evaluate(w, False)
+
+    def value_grad_hess(self, w):
+        """Objective, gradient and Hessian at ``w`` (one pass over ``X``)."""
+        return self._evaluate(w, True)

@@ -1,0 +1,11 @@
+"""Ordinal regression: models for ordered labels such as star ratings 1-5."""
+
+from mlfound.ordinal._binarizer import CumulativeBinarizer
+from mlfound.ordinal._cumulative_binary import CumulativeBinaryClassifier
+from mlfound.ordinal._ordinal_logistic import OrdinalLogisticRegression
+
+__all__ = [
+    "CumulativeBinarizer",
+    "CumulativeBinaryClassifier",
+    "OrdinalLogisticRegression",
+]
