@@ -104,15 +104,18 @@ class CumulativeBinarizer(TransformerMixin, BaseEstimator):
         self.categories_ = []
         for j in range(X.shape[1]):
             column = X[:, j]
-            if given[j] is None and column.dtype == object:
-                column = _as_numeric_if_possible(column)
             classes, _ = check_ordinal_target(
-                column, given[j], require_all=False, name=f"column {j} of X"
+                column,
+                given[j],
+                require_all=False,
+                discrete=False,
+                name=f"column {j} of X",
             )
             if classes.shape[0] < 2:
                 raise ValueError(
-                    f"Column {j} of X has a single category {classes.tolist()!r}: "
-                    f"at least two ordered categories are needed."
+                    f"Column {j} of X has only one class (category "
+                    f"{classes.tolist()!r}): at least two ordered categories "
+                    f"are needed."
                 )
             self.categories_.append(classes)
         return self
@@ -214,11 +217,3 @@ class CumulativeBinarizer(TransformerMixin, BaseEstimator):
         if hasattr(X, "columns") and hasattr(X, "dtypes"):
             return [ordinal_categories(X[col]) for col in X.columns]
         return None
-
-
-def _as_numeric_if_possible(column):
-    """An object column of numbers as float64; anything else unchanged."""
-    try:
-        return column.astype(np.float64)
-    except (TypeError, ValueError):
-        return column

@@ -231,6 +231,7 @@ class CumulativeBinaryClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def predict_median(self, X):
@@ -246,6 +247,7 @@ class CumulativeBinaryClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
+        check_is_fitted(self)
         return self.classes_[np.sum(self._exceedance_proba(X) > 0.5, axis=1)]
 
     def get_metadata_routing(self):

@@ -205,7 +205,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         if np.any(counts <= 0):
             empty = self.classes_[counts <= 0].tolist()
             raise ValueError(
-                f"Class(es) {empty!r} have zero total sample_weight: their cut "
+                f"The class(es) {empty!r} have zero total sample_weight: their cut "
                 f"points cannot be estimated. Give them positive weights or "
                 f"drop those rows."
             )
@@ -276,6 +276,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def predict_median(self, X):
@@ -295,6 +296,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
+        check_is_fitted(self)
         cum = self.predict_cumulative_proba(X)
         return self.classes_[np.sum(cum < 0.5, axis=1)]
 

@@ -155,7 +155,9 @@ def ordinal_categories(y, categories="auto"):
     return None
 
 
-def check_ordinal_target(y, categories=None, *, require_all=True, name="y"):
+def check_ordinal_target(
+    y, categories=None, *, require_all=True, discrete=True, name="y"
+):
     """Encode ordinal labels as integer codes ``0..K-1`` in their order.
 
     Parameters
@@ -185,6 +187,8 @@ def check_ordinal_target(y, categories=None, *, require_all=True, name="y"):
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1-d, got an array of shape {y.shape}.")
     if categories is None:
+        if y.dtype == object and all(isinstance(v, numbers.Real) for v in y.tolist()):
+            y = np.asarray(y.tolist())
         if y.dtype.kind not in "biuf":
             raise ValueError(
                 f"{name} holds labels of dtype {y.dtype} (e.g. "
@@ -193,7 +197,8 @@ def check_ordinal_target(y, categories=None, *, require_all=True, name="y"):
                 f"lowest to highest, or use an ordered pandas Categorical."
             )
         check_finite_target(y, name=name)
-        check_classification_targets(y)
+        if discrete:
+            check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         return classes, codes.astype(np.int64, copy=False)
     classes = np.asarray(categories)
