@@ -6,6 +6,8 @@ import numpy as np
 import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
+_EPS = np.finfo(np.float64).eps
+
 
 def minimize_newton(value_grad_hess, w0, *, tol=1e-4, max_iter=100, verbose=0, args=()):
     """Minimise a smooth objective by Newton steps with a backtracking line search.
@@ -72,7 +74,17 @@ def minimize_newton(value_grad_hess, w0, *, tol=1e-4, max_iter=100, verbose=0, a
         for _ in range(50):
             w_new = w + t * step
             new_value, new_grad, new_hess = value_grad_hess(w_new, *args)
-            if np.isfinite(new_value) and new_value <= value + 1e-4 * t * slope:
+            if not np.isfinite(new_value):
+                t *= 0.5
+                continue
+            if new_value <= value + 1e-4 * t * slope:
+                break
+            # Near the optimum the decrease drowns in rounding error: accept a
+            # step that keeps the objective within rounding and shrinks the
+            # gradient (as scikit-learn's Newton solvers do).
+            if abs(new_value - value) <= 64 * _EPS * abs(value) and np.max(
+                np.abs(new_grad)
+            ) < np.max(np.abs(grad)):
                 break
             t *= 0.5
         else:
