@@ -196,6 +196,16 @@ def check_ordinal_target(
                 f"ordinal model. Pass categories=[...] listing the labels from "
                 f"lowest to highest, or use an ordered pandas Categorical."
             )
+        if y.dtype.kind in "iu" and y.size:
+            # integer labels are discrete: encode through a lookup table when
+            # their range is small (one pass instead of a sort)
+            low, high = int(y.min()), int(y.max())
+            if high - low <= 4 * y.shape[0] + 1024:
+                shifted = y.astype(np.int64) - low
+                present = np.bincount(shifted, minlength=high - low + 1) > 0
+                classes = (np.flatnonzero(present) + low).astype(y.dtype)
+                lookup = np.cumsum(present) - 1
+                return classes, lookup[shifted]
         check_finite_target(y, name=name)
         if discrete:
             check_classification_targets(y)
