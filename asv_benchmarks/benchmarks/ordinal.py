@@ -195,7 +195,7 @@ def _headline(repeats=7):
     fits = {impl: _fit(impl, X, y) for impl in IMPLEMENTATIONS if _available(impl)}
     logliks = {impl: _loglik(X, y, *fit) for impl, fit in fits.items()}
     best_ll = max(logliks.values())
-    times = {impl: np.inf for impl in fits}
+    times = dict.fromkeys(fits, np.inf)
     for _ in range(repeats):
         for impl in fits:
             if impl == "statsmodels_bfgs" and np.isfinite(times[impl]):
