@@ -17,6 +17,8 @@ __all__ = [
     "check_sample_weight",
     "check_positive_integers",
     "check_probabilities",
+    "check_ordinal_target",
+    "ordinal_categories",
 ]
 
 
@@ -216,17 +218,39 @@ def _check_scalar_positive(value, *, name):
 def ordinal_categories(y, categories="auto"):
     """The order of ordinal labels given by ``categories`` or by ``y`` itself.
 
-    Returns ``categories`` as an array when it is given; the categories of an
-    *ordered* pandas ``Categorical`` (or Series of that dtype) when ``y`` is
-    one and ``categories="auto"``; ``None`` otherwise (the labels' own sort
-    order is then used by :func:`check_ordinal_target`). Call it before
-    ``validate_data`` turns ``y`` into a plain array.
+    Call it before ``validate_data`` turns ``y`` into a plain array, so that
+    the order of a pandas ordered ``Categorical`` is not lost.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or None
+        The labels (a pandas ``Series``/``Categorical`` keeps its dtype).
+    categories : "auto" or array-like, default="auto"
+        The labels from lowest to highest, or ``"auto"``.
+
+    Returns
+    -------
+    categories : ndarray or None
+        ``categories`` as an array when it is given; the categories of an
+        *ordered* pandas categorical ``y`` when ``categories="auto"``;
+        ``None`` otherwise (the labels' own sort order is then used by
+        :func:`check_ordinal_target`).
 
     Raises
     ------
     ValueError
         If ``y`` is an *unordered* pandas categorical and no ``categories``
-        are given, or if ``categories`` holds duplicates.
+        are given, or if ``categories`` is empty or holds duplicates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mlfound.utils.validation import ordinal_categories
+    >>> y = pd.Categorical(["ok", "bad"], categories=["bad", "ok"], ordered=True)
+    >>> ordinal_categories(y).tolist()
+    ['bad', 'ok']
+    >>> ordinal_categories([1, 3, 2]) is None
+    True
     """
     if not isinstance(categories, str):
         cats = np.asarray(categories)
@@ -269,6 +293,9 @@ def check_ordinal_target(
     require_all : bool, default=True
         Whether every category must occur in ``y`` (true for fitting: a
         cut point next to an empty class has no finite estimate).
+    discrete : bool, default=True
+        Whether to reject continuous-looking float labels, as scikit-learn's
+        ``check_classification_targets`` does for classifiers.
     name : str, default="y"
         Parameter name used in error messages.
 
@@ -278,6 +305,17 @@ def check_ordinal_target(
         The labels in order.
     codes : ndarray of shape (n_samples,), int64
         The position of each label in ``classes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlfound.utils.validation import check_ordinal_target
+    >>> classes, codes = check_ordinal_target(np.array([5, 3, 5, 1]))
+    >>> classes.tolist(), codes.tolist()
+    ([1, 3, 5], [2, 1, 2, 0])
+    >>> order = np.array(["bad", "ok", "good"])
+    >>> check_ordinal_target(np.array(["good", "bad"]), order)[1].tolist()
+    [2, 0]
     """
     from sklearn.utils.multiclass import check_classification_targets
 
