@@ -314,8 +314,8 @@ def check_ordinal_target(
     >>> classes.tolist(), codes.tolist()
     ([1, 3, 5], [2, 1, 2, 0])
     >>> order = np.array(["bad", "ok", "good"])
-    >>> check_ordinal_target(np.array(["good", "bad"]), order)[1].tolist()
-    [2, 0]
+    >>> check_ordinal_target(np.array(["good", "bad", "ok"]), order)[1].tolist()
+    [2, 0, 1]
     """
     from sklearn.utils.multiclass import check_classification_targets
 
