@@ -14,20 +14,18 @@ best of all fits), so a fast fit that stops early is visible as such.
 ``time_first_fit_cold_cache`` measures the first fit in a fresh process with
 an empty Numba cache (compile time included).
 
-Run this file directly (``PYTHONPATH=. python asv_benchmarks/benchmarks/ordinal.py``
-from the repository root) to
+Run the module directly (``cd asv_benchmarks && PYTHONPATH=..
+python -m benchmarks.ordinal``) to
 print the headline ratios: best-of-N wall times measured interleaved in one
 process, at one BLAS thread and with the default threads.
 """
 
-import os
-import subprocess
-import sys
-import tempfile
 import time
 import warnings
 
 import numpy as np
+
+from .common import Benchmark, cold_start_seconds, single_thread
 
 N_SAMPLES, N_FEATURES, N_CLASSES = 50_000, 20, 5
 IMPLEMENTATIONS = [
@@ -105,12 +103,12 @@ def _available(implementation):
     return True
 
 
-class OrdinalLogisticFit:
+class OrdinalLogisticFit(Benchmark):
     """Fit time, memory and distance to the MLE, by implementation."""
 
     params = (IMPLEMENTATIONS,)
     param_names = ["implementation"]
-    timeout = 600
+    repeat = (1, 5, 60)
 
     def setup_cache(self):
         X, y = _make_data()
@@ -126,6 +124,10 @@ class OrdinalLogisticFit:
     def time_fit(self, state, implementation):
         _fit(implementation, state[0], state[1])
 
+    def time_fit_single_thread(self, state, implementation):
+        with single_thread():
+            _fit(implementation, state[0], state[1])
+
     def peakmem_fit(self, state, implementation):
         _fit(implementation, state[0], state[1])
 
@@ -137,56 +139,39 @@ class OrdinalLogisticFit:
 
 
 _COLD_START = """
-import time
-start = time.perf_counter()
 import numpy as np
 from mlfound.datasets import make_star_ratings
 from mlfound.ordinal import OrdinalLogisticRegression
 data = make_star_ratings(1000, n_features=5, random_state=0)
 OrdinalLogisticRegression().fit(data.X, data.y).predict_proba(data.X)
-print(time.perf_counter() - start)
+"""
+_IMPORT_ONLY = """
+import numpy as np
+from mlfound.datasets import make_star_ratings
+from mlfound.ordinal import OrdinalLogisticRegression
+data = make_star_ratings(1000, n_features=5, random_state=0)
 """
 
 
-def _cold_start_seconds():
-    """First import + fit + predict in a fresh process, Numba cache empty."""
-    with tempfile.TemporaryDirectory() as cache_dir:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
-        out = subprocess.run(
-            [sys.executable, "-c", _COLD_START],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        cold = float(out.stdout.strip().splitlines()[-1])
-        out = subprocess.run(
-            [sys.executable, "-c", _COLD_START],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        warm = float(out.stdout.strip().splitlines()[-1])
-    return cold, warm
+class OrdinalFirstCall(Benchmark):
+    """Compile cost: import + first fit + predict in a fresh process."""
 
-
-class OrdinalFirstCall:
-    """Compile cost: the first fit in a fresh process."""
-
-    timeout = 300
-    number = 1
     repeat = 1
 
     def track_first_fit_cold_cache(self):
-        return _cold_start_seconds()[0]
+        return cold_start_seconds(_COLD_START, cold=True)
 
     track_first_fit_cold_cache.unit = "seconds"
 
     def track_first_fit_warm_cache(self):
-        return _cold_start_seconds()[1]
+        return cold_start_seconds(_COLD_START, cold=False)
 
     track_first_fit_warm_cache.unit = "seconds"
+
+    def track_imports_only(self):
+        return cold_start_seconds(_IMPORT_ONLY, cold=False)
+
+    track_imports_only.unit = "seconds"
 
 
 def _headline(repeats=7):
@@ -213,16 +198,17 @@ def _headline(repeats=7):
 
 
 if __name__ == "__main__":
-    from threadpoolctl import threadpool_limits
-
     print(f"n={N_SAMPLES}, d={N_FEATURES}, K={N_CLASSES}")
-    with threadpool_limits(1):
+    with single_thread():
         print("one BLAS thread:")
         _headline()
     print("default BLAS threads:")
     _headline()
-    cold, warm = _cold_start_seconds()
+    cold = cold_start_seconds(_COLD_START, cold=True)
+    warm = cold_start_seconds(_COLD_START, cold=False)
+    imports = cold_start_seconds(_IMPORT_ONLY, cold=False)
     print(
-        f"first import + fit + predict in a fresh process: {cold:.2f} s with an "
-        f"empty Numba cache, {warm:.2f} s with the cache filled"
+        f"fresh process, import + data + first fit + predict: {cold:.2f} s with "
+        f"an empty Numba cache, {warm:.2f} s with the cache filled; imports and "
+        f"data alone: {imports:.2f} s"
     )
