@@ -44,7 +44,7 @@ class CumulativeBinarizer(TransformerMixin, BaseEstimator):
         The ordered categories of each column (at least two each).
     n_features_in_ : int
         Number of columns seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of columns seen during fit. Defined only when ``X`` has
         feature names that are all strings.
 
