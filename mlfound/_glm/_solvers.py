@@ -75,13 +75,12 @@ def minimize_proximal(smooth, penalty, w0, *, tol=1e-4, max_iter=1000, verbose=0
             t = 1.0
             y, f_y, g_y = x, f_x, g_x
             stalled += 1
-            if stalled > 50:
-                break
+            if stalled > 50:  # no progress left in floating point
+                return x, n_iter, True
             continue
         stalled = 0 if obj_x - obj_new > 1e-15 * abs(obj_x) else stalled + 1
-        if stalled > 50:
-            x, f_x, g_x, obj_x = x_new, f_new, g_new, obj_new
-            break
+        if stalled > 50:  # no progress left in floating point
+            return x_new, n_iter, True
         t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
         y = x_new + ((t - 1.0) / t_new) * (x_new - x)
         x, f_x, g_x, obj_x = x_new, f_new, g_new, obj_new
@@ -259,7 +258,8 @@ def minimize_minibatch(
         epoch_loss = 0.0
         for start in range(0, n_samples, batch_size):
             rows = np.sort(order[start : start + batch_size])
-            value, grad = batch_value_grad(w, rows)
+            with np.errstate(over="ignore", invalid="ignore"):
+                value, grad = batch_value_grad(w, rows)
             if not (math.isfinite(value) and np.all(np.isfinite(grad))):
                 raise ValueError(
                     f"The {optimizer.solver} solver diverged (non-finite loss or "
@@ -267,7 +267,8 @@ def minimize_minibatch(
                     f"or scale the data (for example with StandardScaler)."
                 )
             epoch_loss += value * rows.shape[0]
-            w = optimizer.step(w, grad, penalty)
+            with np.errstate(over="ignore", invalid="ignore"):
+                w = optimizer.step(w, grad, penalty)
         epoch_loss /= n_samples
         if penalty is not None:
             epoch_loss += penalty.nonsmooth_value(w)
