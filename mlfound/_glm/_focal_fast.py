@@ -25,13 +25,20 @@ import numpy as np
 
 from mlfound.utils._jit import njit
 
+# Let LLVM reassociate the dot products and gradient updates over a row
+# (vectorisation); results stay deterministic for a given build.
+_FAST = {"reassoc", "contract", "nsz"}
+
 
 @njit
-def _log_sigmoid(z):
-    """log(1 / (1 + exp(-z))), without overflow."""
+def _sigmoid_parts(z):
+    """``(p, 1 - p, log p, log(1 - p))`` of ``p = sigmoid(z)``: one exp, one log."""
+    e = math.exp(-abs(z))
+    log1pe = math.log1p(e)
+    inv = 1.0 / (1.0 + e)
     if z >= 0.0:
-        return -math.log1p(math.exp(-z))
-    return z - math.log1p(math.exp(z))
+        return inv, e * inv, -log1pe, -z - log1pe
+    return e * inv, inv, z - log1pe, -log1pe
 
 
 @njit
@@ -41,20 +48,21 @@ def binary_focal_point(z, y, alpha0, alpha1, gamma, eps):
     ``y`` is 0 or 1 (or a soft target in [0, 1]); returns ``(loss, dloss/dz)``.
     """
     t = y * (1.0 - eps) + (1.0 - y) * eps
-    lp = _log_sigmoid(z)  # log p
-    lq = _log_sigmoid(-z)  # log (1 - p)
-    p = math.exp(lp)
-    q = math.exp(lq)
+    p, q, lp, lq = _sigmoid_parts(z)
+    w1 = alpha1 * t
+    w0 = alpha0 * (1.0 - t)
     if gamma == 0.0:
-        loss = -alpha1 * t * lp - alpha0 * (1.0 - t) * lq
-        grad = -alpha1 * t * q + alpha0 * (1.0 - t) * p
-        return loss, grad
-    qg = q**gamma
-    pg = p**gamma
-    loss = -alpha1 * t * qg * lp - alpha0 * (1.0 - t) * pg * lq
-    grad = -alpha1 * t * qg * (q - gamma * p * lp) + alpha0 * (1.0 - t) * pg * (
-        p - gamma * q * lq
-    )
+        return -w1 * lp - w0 * lq, -w1 * q + w0 * p
+    loss = 0.0
+    grad = 0.0
+    if w1 != 0.0:
+        qg = math.exp(gamma * lq)  # (1 - p) ** gamma
+        loss -= w1 * qg * lp
+        grad -= w1 * qg * (q - gamma * p * lp)
+    if w0 != 0.0:
+        pg = math.exp(gamma * lp)  # p ** gamma
+        loss -= w0 * pg * lq
+        grad += w0 * pg * (p - gamma * q * lq)
     return loss, grad
 
 
@@ -70,12 +78,9 @@ def binary_focal_point_hessian(z, y, alpha0, alpha1, gamma, eps):
     ``gamma=0``.
     """
     t = y * (1.0 - eps) + (1.0 - y) * eps
-    lp = _log_sigmoid(z)
-    lq = _log_sigmoid(-z)
-    p = math.exp(lp)
-    q = math.exp(lq)
-    qg = q**gamma
-    pg = p**gamma
+    p, q, lp, lq = _sigmoid_parts(z)
+    qg = math.exp(gamma * lq)
+    pg = math.exp(gamma * lp)
     h1 = (
         alpha1
         * t
@@ -113,7 +118,7 @@ def binary_focal_raw_hessian(raw, y, sample_weight, alpha0, alpha1, gamma, eps, 
         out[i, 1] = sample_weight[i] * hs
 
 
-@njit
+@njit(fastmath=_FAST)
 def binary_focal_dense(X, y, sample_weight, coef, intercept, alpha, gamma, eps, grad):
     """Weighted loss sum; ``grad`` (n_features + 1,) receives the gradient.
 
@@ -141,7 +146,7 @@ def binary_focal_dense(X, y, sample_weight, coef, intercept, alpha, gamma, eps, 
     return total
 
 
-@njit
+@njit(fastmath=_FAST)
 def binary_focal_csr(
     data, indices, indptr, y, sample_weight, coef, intercept, alpha, gamma, eps, grad
 ):
@@ -156,28 +161,30 @@ def binary_focal_csr(
     g_int = 0.0
     for i in range(n_samples):
         z = intercept
-        start = indptr[i]
-        stop = indptr[i + 1]
+        # unsigned loop indices: no negative-index wraparound in the hot loop
+        start = np.uintp(indptr[i])
+        stop = np.uintp(indptr[i + 1])
         for jj in range(start, stop):
-            z += data[jj] * coef[indices[jj]]
+            z += data[jj] * coef[np.uintp(indices[jj])]
         li, gi = binary_focal_point(z, y[i], alpha0, alpha1, gamma, eps)
         sw = sample_weight[i]
         total += sw * li
         gi *= sw
         g_int += gi
         for jj in range(start, stop):
-            grad[indices[jj]] += gi * data[jj]
+            grad[np.uintp(indices[jj])] += gi * data[jj]
     grad[n_features] = g_int
     return total
 
 
 @njit
-def softmax_focal_point(z, y, alpha, gamma, eps, dz):
+def softmax_focal_point(z, y, alpha, gamma, eps, dz, work):
     """Loss of the softmax focal loss at raw scores ``z`` (K,); ``dz`` gets dL/dz.
 
-    ``y`` is the integer class code. With ``g_k = (1 - p_k)^gamma
-    (1 + gamma p_k (-log p_k) / (1 - p_k))`` and ``S = sum_k alpha_k t_k g_k``,
-    the derivative is ``dL/dz_j = p_j S - alpha_j t_j g_j``.
+    ``y`` is the integer class code and ``work`` a scratch array (K,). With
+    ``g_k = (1 - p_k)^gamma (1 + gamma p_k (-log p_k) / (1 - p_k))`` and
+    ``S = sum_k alpha_k t_k g_k``, the derivative is
+    ``dL/dz_j = p_j S - alpha_j t_j g_j``.
     """
     n_classes = z.shape[0]
     zmax = z[0]
@@ -186,42 +193,39 @@ def softmax_focal_point(z, y, alpha, gamma, eps, dz):
             zmax = z[k]
     s = 0.0
     for k in range(n_classes):
-        s += math.exp(z[k] - zmax)
-    lse = zmax + math.log(s)
+        e = math.exp(z[k] - zmax)
+        dz[k] = e
+        s += e
+    inv_s = 1.0 / s
+    shift = zmax + math.log(s)
     off = eps / (n_classes - 1)
     loss = 0.0
     total_s = 0.0
     for k in range(n_classes):
-        lp = z[k] - lse
-        p = math.exp(lp)
         t = 1.0 - eps if k == y else off
-        dz[k] = p
+        work[k] = 0.0
         if t == 0.0:
             continue
         at = alpha[k] * t
+        lp = z[k] - shift
         if gamma == 0.0:
             loss -= at * lp
-            total_s += at
-            dz[k] -= at  # provisional; multiplied below via p * S
-            continue
-        q = -math.expm1(lp)
-        if q > 0.0:
-            ratio = -lp / q
+            work[k] = at
         else:
-            ratio = 1.0
-        qg = q**gamma
-        loss -= at * qg * lp
-        g = qg * (1.0 + gamma * p * ratio)
-        total_s += at * g
-        dz[k] -= at * g
-    # dz[k] currently holds p_k - a_k t_k g_k; the p_k term must be scaled by S.
+            p = dz[k] * inv_s
+            q = -math.expm1(lp)
+            ratio = -lp / q if q > 0.0 else 1.0
+            qg = q**gamma
+            loss -= at * qg * lp
+            work[k] = at * qg * (1.0 + gamma * p * ratio)
+        total_s += work[k]
+    scale = total_s * inv_s
     for k in range(n_classes):
-        p = math.exp(z[k] - lse)
-        dz[k] += p * (total_s - 1.0)
+        dz[k] = dz[k] * scale - work[k]
     return loss
 
 
-@njit
+@njit(fastmath=_FAST)
 def softmax_focal_dense(
     X, y, sample_weight, coef, intercept, alpha, gamma, eps, grad_coef, grad_intercept
 ):
@@ -233,6 +237,7 @@ def softmax_focal_dense(
     n_classes = coef.shape[1]
     z = np.empty(n_classes)
     dz = np.empty(n_classes)
+    work = np.empty(n_classes)
     grad_coef[:, :] = 0.0
     grad_intercept[:] = 0.0
     total = 0.0
@@ -244,7 +249,7 @@ def softmax_focal_dense(
             for k in range(n_classes):
                 z[k] += xij * coef[j, k]
         sw = sample_weight[i]
-        total += sw * softmax_focal_point(z, y[i], alpha, gamma, eps, dz)
+        total += sw * softmax_focal_point(z, y[i], alpha, gamma, eps, dz, work)
         for k in range(n_classes):
             dz[k] *= sw
             grad_intercept[k] += dz[k]
@@ -255,7 +260,7 @@ def softmax_focal_dense(
     return total
 
 
-@njit
+@njit(fastmath=_FAST)
 def softmax_focal_csr(
     data,
     indices,
@@ -275,27 +280,29 @@ def softmax_focal_csr(
     n_classes = coef.shape[1]
     z = np.empty(n_classes)
     dz = np.empty(n_classes)
+    work = np.empty(n_classes)
     grad_coef[:, :] = 0.0
     grad_intercept[:] = 0.0
     total = 0.0
     for i in range(n_samples):
         for k in range(n_classes):
             z[k] = intercept[k]
-        start = indptr[i]
-        stop = indptr[i + 1]
+        # unsigned loop indices: no negative-index wraparound in the hot loop
+        start = np.uintp(indptr[i])
+        stop = np.uintp(indptr[i + 1])
         for jj in range(start, stop):
             xij = data[jj]
-            j = indices[jj]
+            j = np.uintp(indices[jj])
             for k in range(n_classes):
                 z[k] += xij * coef[j, k]
         sw = sample_weight[i]
-        total += sw * softmax_focal_point(z, y[i], alpha, gamma, eps, dz)
+        total += sw * softmax_focal_point(z, y[i], alpha, gamma, eps, dz, work)
         for k in range(n_classes):
             dz[k] *= sw
             grad_intercept[k] += dz[k]
         for jj in range(start, stop):
             xij = data[jj]
-            j = indices[jj]
+            j = np.uintp(indices[jj])
             for k in range(n_classes):
                 grad_coef[j, k] += xij * dz[k]
     return total
@@ -307,10 +314,11 @@ def softmax_focal_raw(raw, y, sample_weight, alpha, gamma, eps, loss, grad):
     n_classes = raw.shape[1]
     z = np.empty(n_classes)
     dz = np.empty(n_classes)
+    work = np.empty(n_classes)
     for i in range(raw.shape[0]):
         for k in range(n_classes):
             z[k] = raw[i, k]
         sw = sample_weight[i]
-        loss[i] = sw * softmax_focal_point(z, y[i], alpha, gamma, eps, dz)
+        loss[i] = sw * softmax_focal_point(z, y[i], alpha, gamma, eps, dz, work)
         for k in range(n_classes):
             grad[i, k] = sw * dz[k]
