@@ -16,4 +16,18 @@ Contracts (small and duck-typed, in the spirit of skglm):
 - A *solver* minimises ``value_and_grad(w) -> (float, ndarray)`` (plus a
   proximal operator for non-smooth penalties). :func:`minimize_lbfgs` in
   :mod:`mlfound._glm._lbfgs` is the driver for smooth objectives.
+
+Modules:
+
+- :mod:`~mlfound._glm._focal_fast`: Numba kernels of the binary and softmax
+  focal losses (dense and CSR twins; ``gamma=0`` is exactly cross-entropy);
+- :mod:`~mlfound._glm._losses`: loss objects over those kernels and
+  :class:`~mlfound._glm._losses.LinearObjective`, which turns a loss, data,
+  sample weights and a penalty into ``value_and_grad(w)`` with scikit-learn's
+  ``LogisticRegression`` scaling (weighted mean loss + penalty / (C sum(s)));
+- :mod:`~mlfound._glm._penalties`: L2 / L1 / elastic-net on the first
+  ``n_penalized`` parameters, with ``C``/``l1_ratio`` as in scikit-learn;
+- :mod:`~mlfound._glm._solvers`: ``minimize_lbfgs`` (re-exported),
+  ``minimize_proximal`` (FISTA) and ``minimize_minibatch`` with
+  ``MiniBatchOptimizer`` (SGD/Adam, schedules, clipping, early stopping).
 """

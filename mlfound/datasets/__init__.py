@@ -7,8 +7,10 @@ propensities, relevance, ...), so that tests, docs and benchmarks can check
 what an estimator recovers against what is known to be true.
 """
 
+from mlfound.datasets._imbalanced import make_imbalanced
 from mlfound.datasets._star_ratings import make_star_ratings
 
 __all__ = [
+    "make_imbalanced",
     "make_star_ratings",
 ]

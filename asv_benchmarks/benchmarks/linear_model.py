@@ -1,0 +1,274 @@
+"""FocalLossClassifier against LogisticRegression and a hand-written NumPy focal loss.
+
+Workloads (binary, L2 with ``C=1``):
+
+- ``dense``: 200,000 x 50 standard-normal features, logistic labels;
+- ``csr``: 300,000 x 100,000 CSR with 30 non-zeros per row.
+
+Implementations, timed in the same run so their ratio is meaningful:
+
+- ``mlfound``: ``FocalLossClassifier`` (fused one-pass Numba kernel);
+- ``sklearn-lbfgs``: ``LogisticRegression(solver="lbfgs")`` (``gamma=0`` only);
+- ``numpy-scipy``: the focal loss a user writes by hand with NumPy/SciPy
+  (:func:`numpy_focal_value_grad`) driven by ``scipy.optimize.minimize``.
+
+``track_objective_gap`` reports each fit's objective minus the true optimum
+(found once with a very tight tolerance), so times compare equal objectives.
+
+Run ``python asv_benchmarks/benchmarks/linear_model.py`` for the headline
+ratios (interleaved, best of several repeats, one BLAS thread and default).
+"""
+
+import time
+from functools import lru_cache
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from mlfound._glm._losses import BinaryFocalLoss, LinearObjective, _as_kernel_X
+from mlfound._glm._penalties import make_penalty
+from mlfound.linear_model import FocalLossClassifier
+
+try:
+    from .common import Benchmark, cold_start_seconds
+except ImportError:  # run as a script
+    from common import Benchmark, cold_start_seconds
+
+C = 1.0
+TOL = 1e-6
+MAX_ITER = 1000
+
+
+@lru_cache(maxsize=2)
+def make_data(kind):
+    """``(X, y)`` of the ``"dense"`` or ``"csr"`` workload (cached)."""
+    rng = np.random.default_rng(0)
+    if kind == "dense":
+        n, p = 200_000, 50
+        X = rng.standard_normal((n, p))
+        beta = rng.standard_normal(p) * 0.3
+        raw = X @ beta
+    else:
+        n, p, nnz = 300_000, 100_000, 30
+        indices = np.sort(rng.integers(0, p, (n, nnz)), axis=1).astype(np.int32)
+        data = rng.standard_normal(n * nnz)
+        indptr = np.arange(0, n * nnz + 1, nnz, dtype=np.int32)
+        X = sp.csr_matrix((data, indices.ravel(), indptr), shape=(n, p))
+        X.sum_duplicates()
+        beta = rng.standard_normal(p) * 0.5
+        raw = X @ beta
+    y = (rng.uniform(size=n) < expit(raw - 1.0)).astype(np.int64)
+    return X, y
+
+
+def numpy_focal_value_grad(w, X, y, gamma, l2):
+    """Binary focal loss and gradient written with NumPy/SciPy (the peer)."""
+    coef, intercept = w[:-1], w[-1]
+    z = X @ coef + intercept
+    p = expit(z)
+    log_p = -np.logaddexp(0.0, -z)
+    log_q = -np.logaddexp(0.0, z)
+    q = 1.0 - p
+    loss = -(y * q**gamma * log_p + (1 - y) * p**gamma * log_q)
+    dz = -y * q**gamma * (q - gamma * p * log_p) + (1 - y) * p**gamma * (
+        p - gamma * q * log_q
+    )
+    n = y.shape[0]
+    value = loss.sum() / n + 0.5 * l2 * coef @ coef
+    grad = np.empty_like(w)
+    grad[:-1] = X.T @ dz / n + l2 * coef
+    grad[-1] = dz.sum() / n
+    return value, grad
+
+
+def fit_numpy_focal(X, y, gamma, *, tol=TOL, max_iter=MAX_ITER):
+    """L-BFGS-B on :func:`numpy_focal_value_grad` with scikit-learn's options."""
+    l2 = 1.0 / (C * X.shape[0])
+    result = scipy.optimize.minimize(
+        numpy_focal_value_grad,
+        np.zeros(X.shape[1] + 1),
+        args=(X, y.astype(np.float64), gamma, l2),
+        method="L-BFGS-B",
+        jac=True,
+        options={
+            "maxiter": max_iter,
+            "maxls": 50,
+            "gtol": tol,
+            "ftol": 64 * np.finfo(float).eps,
+        },
+    )
+    return result.x
+
+
+def fit(implementation, X, y, gamma, *, tol=TOL, max_iter=MAX_ITER):
+    """Fit one implementation; return the parameter vector ``[coef, intercept]``."""
+    if implementation == "mlfound":
+        model = FocalLossClassifier(gamma=gamma, C=C, tol=tol, max_iter=max_iter)
+        model.fit(X, y)
+        return np.r_[model.coef_.ravel(), model.intercept_]
+    if implementation == "sklearn-lbfgs":
+        model = LogisticRegression(C=C, solver="lbfgs", tol=tol, max_iter=max_iter)
+        model.fit(X, y)
+        return np.r_[model.coef_.ravel(), model.intercept_]
+    return fit_numpy_focal(X, y, gamma, tol=tol, max_iter=max_iter)
+
+
+def objective(kind, gamma):
+    """The exact objective (mean focal loss + L2) as a callable of ``w``."""
+    X, y = make_data(kind)
+    obj = LinearObjective(
+        BinaryFocalLoss(gamma),
+        _as_kernel_X(X),
+        y.astype(np.float64),
+        np.ones(X.shape[0]),
+        fit_intercept=True,
+    )
+    obj.penalty = make_penalty(C, 0.0, obj.sw_sum, obj.n_coef)
+    return obj
+
+
+@lru_cache(maxsize=4)
+def true_optimum(kind, gamma):
+    """Objective value at the optimum, from a very tight fit."""
+    X, y = make_data(kind)
+    w = fit("mlfound", X, y, gamma, tol=1e-10, max_iter=5000)
+    return objective(kind, gamma)(w)[0]
+
+
+class FocalFit(Benchmark):
+    """Fit time and final objective gap, per implementation."""
+
+    param_names = ["implementation", "data", "gamma"]
+    params = (["mlfound", "sklearn-lbfgs", "numpy-scipy"], ["dense", "csr"], [0.0, 2.0])
+
+    def setup(self, implementation, kind, gamma):
+        if implementation == "sklearn-lbfgs" and gamma != 0.0:
+            raise NotImplementedError("LogisticRegression has no focal loss")
+        self.X, self.y = make_data(kind)
+        fit("mlfound", self.X[:100], self.y[:100], gamma)  # JIT warm-up
+
+    def time_fit(self, implementation, kind, gamma):
+        fit(implementation, self.X, self.y, gamma)
+
+    def peakmem_fit(self, implementation, kind, gamma):
+        fit(implementation, self.X, self.y, gamma)
+
+    def track_objective_gap(self, implementation, kind, gamma):
+        w = fit(implementation, self.X, self.y, gamma)
+        return objective(kind, gamma)(w)[0] - true_optimum(kind, gamma)
+
+
+class ObjectiveEvaluation(Benchmark):
+    """One value-and-gradient evaluation (the inner loop of every solver)."""
+
+    param_names = ["implementation", "data", "gamma"]
+    params = (["mlfound", "numpy-scipy"], ["dense", "csr"], [0.0, 2.0])
+
+    def setup(self, implementation, kind, gamma):
+        X, y = make_data(kind)
+        self.w = np.full(X.shape[1] + 1, 0.01)
+        if implementation == "mlfound":
+            self.func = objective(kind, gamma)
+        else:
+            l2 = 1.0 / (C * X.shape[0])
+            yf = y.astype(np.float64)
+            self.func = lambda w: numpy_focal_value_grad(w, X, yf, gamma, l2)
+        self.func(self.w)
+
+    def time_value_and_grad(self, *args):
+        self.func(self.w)
+
+    def track_gb_per_s(self, *args):
+        X, _ = make_data(args[1])
+        best = min(_timed(self.func, self.w) for _ in range(5))
+        return _nbytes(X) / best / 1e9
+
+
+class FirstCall(Benchmark):
+    """Import + first fit in a fresh interpreter with an empty Numba cache."""
+
+    number = 1
+    repeat = 1
+
+    def time_cold_first_fit(self):
+        cold_start_seconds(_FIRST_FIT_CODE, cold=True)
+
+    def time_warm_first_fit(self):
+        cold_start_seconds(_FIRST_FIT_CODE, cold=False)
+
+
+_FIRST_FIT_CODE = """
+import numpy as np
+from mlfound.linear_model import FocalLossClassifier
+rng = np.random.default_rng(0)
+X = rng.standard_normal((200, 5))
+y = (X[:, 0] > 0).astype(int)
+FocalLossClassifier().fit(X, y)
+"""
+
+
+def _timed(func, *args):
+    start = time.perf_counter()
+    func(*args)
+    return time.perf_counter() - start
+
+
+def _nbytes(X):
+    if sp.issparse(X):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes
+
+
+def memory_bandwidth_gb_per_s(n_bytes=400_000_000, repeats=7):
+    """Read bandwidth of a plain NumPy reduction over a large array."""
+    a = np.ones(n_bytes // 8)
+    return a.nbytes / min(_timed(a.sum) for _ in range(repeats)) / 1e9
+
+
+def headline(repeats=3):
+    """Print the ratios of the acceptance criteria (interleaved, best of N)."""
+    print(f"memory bandwidth (NumPy sum): {memory_bandwidth_gb_per_s():.1f} GB/s")
+    for kind in ("dense", "csr"):
+        X, y = make_data(kind)
+        fit("mlfound", X[:100], y[:100], 0.0)
+        fit("mlfound", X[:100], y[:100], 2.0)
+        for gamma in (0.0, 2.0):
+            obj = objective(kind, gamma)
+            w = np.full(X.shape[1] + 1, 0.01)
+            obj(w)
+            t_eval = min(_timed(obj, w) for _ in range(7))
+            print(
+                f"{kind} gamma={gamma}: one evaluation {t_eval * 1e3:.1f} ms, "
+                f"{_nbytes(X) / t_eval / 1e9:.2f} GB/s of X"
+            )
+        for threads in (1, None):
+            with threadpool_limits(threads):
+                for gamma, peer in ((0.0, "sklearn-lbfgs"), (2.0, "numpy-scipy")):
+                    times = {"mlfound": [], peer: []}
+                    gaps = {}
+                    f_star = true_optimum(kind, gamma)
+                    for _ in range(repeats):
+                        for impl in times:
+                            start = time.perf_counter()
+                            w = fit(impl, X, y, gamma)
+                            times[impl].append(time.perf_counter() - start)
+                            gaps[impl] = objective(kind, gamma)(w)[0] - f_star
+                    best = {k: min(v) for k, v in times.items()}
+                    label = "1 BLAS thread" if threads == 1 else "default threads"
+                    print(
+                        f"{kind} gamma={gamma} [{label}]: mlfound "
+                        f"{best['mlfound']:.2f} s (gap {gaps['mlfound']:.1e}), "
+                        f"{peer} {best[peer]:.2f} s (gap {gaps[peer]:.1e}); "
+                        f"ratio mlfound/{peer} = {best['mlfound'] / best[peer]:.2f}"
+                    )
+    cold = cold_start_seconds(_FIRST_FIT_CODE, cold=True)
+    warm = cold_start_seconds(_FIRST_FIT_CODE, cold=False)
+    print(f"first fit in a fresh process: {cold:.2f} s cold cache, {warm:.2f} s warm")
+
+
+if __name__ == "__main__":
+    headline()

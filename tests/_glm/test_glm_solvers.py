@@ -1,0 +1,148 @@
+"""Penalties and solvers of mlfound._glm on loss-agnostic problems."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet
+
+from mlfound._glm._penalties import ElasticNetPenalty, make_penalty
+from mlfound._glm._solvers import (
+    MiniBatchOptimizer,
+    learning_rate_at,
+    minimize_lbfgs,
+    minimize_minibatch,
+    minimize_proximal,
+)
+
+
+def _least_squares(X, y):
+    n = X.shape[0]
+
+    def smooth(w, rows=None):
+        Xr, yr = (X, y) if rows is None else (X[rows], y[rows])
+        r = Xr @ w - yr
+        return 0.5 * float(r @ r) / Xr.shape[0], Xr.T @ r / Xr.shape[0]
+
+    return smooth, n
+
+
+def _regression(seed=0, n=200, p=10):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    w = np.zeros(p)
+    w[:3] = [2.0, -1.0, 0.5]
+    return X, X @ w + rng.normal(scale=0.5, size=n)
+
+
+def test_soft_threshold_prox_and_unpenalized_tail():
+    pen = ElasticNetPenalty(2.0, 1.0, n_penalized=3)
+    w = np.array([3.0, -0.5, -4.0, 7.0])
+    np.testing.assert_allclose(pen.prox(w, 0.5), [2.0, 0.0, -3.0, 7.0])
+    assert pen.nonsmooth_value(w) == pytest.approx(2.0 * 7.5)
+    grad = np.zeros(4)
+    assert ElasticNetPenalty(2.0, 0.0, 3).smooth_value_grad(w, grad) == pytest.approx(
+        0.5 * 2.0 * (9 + 0.25 + 16)
+    )
+    np.testing.assert_allclose(grad, [6.0, -1.0, -8.0, 0.0])
+
+
+def test_make_penalty_scaling():
+    pen = make_penalty(2.0, 0.25, sw_sum=50.0, n_penalized=4)
+    assert pen.strength == pytest.approx(1 / 100)
+    assert pen.l1 == pytest.approx(0.25 / 100)
+    assert pen.l2 == pytest.approx(0.75 / 100)
+    assert make_penalty(np.inf, 0.5, 10.0, 4).strength == 0.0
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_proximal_solver_matches_coordinate_descent(l1_ratio):
+    # scikit-learn's ElasticNet minimises 1/(2n)||y - Xw||^2 + alpha * penalty,
+    # the same as least squares + ElasticNetPenalty(alpha, l1_ratio).
+    X, y = _regression()
+    smooth_data, _ = _least_squares(X, y)
+    pen = ElasticNetPenalty(0.1, l1_ratio, n_penalized=X.shape[1])
+
+    def smooth(w):
+        value, grad = smooth_data(w)
+        return value + pen.smooth_value_grad(w, grad), grad
+
+    w, n_iter, converged = minimize_proximal(smooth, pen, np.zeros(10), tol=1e-10,
+                                             max_iter=10_000)  # fmt: skip
+    ref = ElasticNet(alpha=0.1, l1_ratio=l1_ratio, fit_intercept=False, tol=1e-12,
+                     max_iter=100_000).fit(X, y)  # fmt: skip
+    assert converged
+    np.testing.assert_allclose(w, ref.coef_, atol=1e-7)
+    np.testing.assert_array_equal(w == 0, ref.coef_ == 0)
+
+
+def test_proximal_solver_warns_when_it_runs_out_of_iterations():
+    X, y = _regression()
+    smooth, _ = _least_squares(X, y)
+    pen = ElasticNetPenalty(0.1, 1.0, n_penalized=10)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        minimize_proximal(smooth, pen, np.zeros(10), tol=1e-12, max_iter=2)
+
+
+def test_lbfgs_driver_on_ridge():
+    X, y = _regression()
+    smooth_data, n = _least_squares(X, y)
+    pen = ElasticNetPenalty(0.3, 0.0, n_penalized=10)
+
+    def smooth(w):
+        value, grad = smooth_data(w)
+        return value + pen.smooth_value_grad(w, grad), grad
+
+    w, _, converged = minimize_lbfgs(smooth, np.zeros(10), tol=1e-12, max_iter=1000)
+    closed = np.linalg.solve(X.T @ X / n + 0.3 * np.eye(10), X.T @ y / n)
+    assert converged
+    np.testing.assert_allclose(w, closed, rtol=1e-6)
+
+
+def test_learning_rate_schedules():
+    assert learning_rate_at("constant", 10, eta0=0.1) == 0.1
+    assert learning_rate_at("invscaling", 3, eta0=0.1, power_t=0.5) == pytest.approx(
+        0.05
+    )
+    kw = {"eta0": 1.0, "warmup_steps": 10, "total_steps": 110}
+    lrs = [learning_rate_at("warmup_cosine", t, **kw) for t in range(200)]
+    assert lrs[0] == pytest.approx(0.1)  # never 0 at step 0
+    assert lrs[9] == pytest.approx(1.0)
+    assert lrs[60] == pytest.approx(0.01 + 0.99 * 0.5)  # half-way down
+    assert lrs[110] == pytest.approx(0.01)
+    assert lrs[199] == pytest.approx(0.01)
+    assert np.all(np.diff(lrs[9:111]) <= 1e-15)
+    with pytest.raises(ValueError, match="schedule"):
+        learning_rate_at("step", 0, eta0=1.0)
+
+
+def test_adam_step_follows_pytorch_and_clipping():
+    opt = MiniBatchOptimizer("adam", eta0=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    w = np.array([1.0, -1.0])
+    g = np.array([0.5, -2.0])
+    w1 = opt.step(w, g, None)
+    m = 0.1 * g / (1 - 0.9)
+    v = 0.001 * g**2 / (1 - 0.999)
+    np.testing.assert_allclose(w1, w - 0.1 * m / (np.sqrt(v) + 1e-8))
+    sgd = MiniBatchOptimizer("sgd", eta0=1.0, momentum=0.0, clip_norm=1.0)
+    w2 = sgd.step(np.zeros(2), np.array([3.0, 4.0]), None)
+    np.testing.assert_allclose(w2, [-0.6, -0.8])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_minibatch_reaches_the_least_squares_optimum(solver):
+    X, y = _regression(n=1000)
+    smooth, n = _least_squares(X, y)
+    opt = MiniBatchOptimizer(
+        solver, learning_rate="invscaling", eta0=0.05, power_t=0.5, momentum=0.5
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        w, n_epoch, _ = minimize_minibatch(
+            smooth, None, np.zeros(10), n, optimizer=opt, batch_size=50,
+            max_iter=100, tol=1e-9, random_state=np.random.default_rng(0),
+        )  # fmt: skip
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    f_star = smooth(w_star)[0]
+    assert smooth(w)[0] - f_star < 1e-3 * f_star

@@ -1,0 +1,345 @@
+"""FocalLossClassifier against LogisticRegression, saga, and simulated truth."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+from scipy.optimize import minimize_scalar
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from mlfound._glm._losses import BinaryFocalLoss, LinearObjective
+from mlfound._glm._penalties import make_penalty
+from mlfound.datasets import make_imbalanced
+from mlfound.linear_model import (
+    FocalLossClassifier,
+    focal_objective,
+    focal_to_posterior,
+)
+
+
+def _data(n_classes, *, n_samples=300, seed=0):
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=8,
+        n_informative=5,
+        n_redundant=0,
+        n_classes=n_classes,
+        flip_y=0.1,
+        class_sep=0.8,
+        random_state=seed,
+    )
+    return StandardScaler().fit_transform(X), y
+
+
+def _assert_coef_close(model, reference, rtol):
+    scale = max(np.max(np.abs(reference.coef_)), np.max(np.abs(reference.intercept_)))
+    assert model.coef_.shape == reference.coef_.shape
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=0, atol=rtol * scale)
+    np.testing.assert_allclose(
+        model.intercept_, reference.intercept_, rtol=0, atol=rtol * scale
+    )
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("C", [0.3, np.inf])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gamma_zero_equals_logistic_regression(n_classes, sparse, C, weighted):
+    X, y = _data(n_classes)
+    rng = np.random.default_rng(1)
+    sw = rng.uniform(0.2, 3.0, X.shape[0]) if weighted else None
+    Xf = sp.csr_matrix(X) if sparse else X
+    params = {"C": C, "tol": 1e-10, "max_iter": 10_000}
+    ref = LogisticRegression(**params).fit(Xf, y, sample_weight=sw)
+    model = FocalLossClassifier(gamma=0.0, **params).fit(Xf, y, sample_weight=sw)
+    _assert_coef_close(model, ref, 1e-5)
+    np.testing.assert_allclose(model.predict_proba(Xf), ref.predict_proba(Xf),
+                               atol=1e-6)  # fmt: skip
+    np.testing.assert_array_equal(model.predict(Xf), ref.predict(Xf))
+
+
+def test_gamma_zero_equals_logistic_regression_without_intercept_and_class_weight():
+    X, y = _data(3)
+    params = {"C": 2.0, "tol": 1e-10, "max_iter": 10_000, "fit_intercept": False}
+    cw = {0: 1.0, 1: 3.0, 2: 0.5}
+    ref = LogisticRegression(class_weight=cw, **params).fit(X, y)
+    model = FocalLossClassifier(gamma=0.0, class_weight=cw, **params).fit(X, y)
+    _assert_coef_close(model, ref, 1e-5)
+    np.testing.assert_array_equal(model.intercept_, np.zeros(3))
+
+
+def test_default_tolerance_matches_logistic_regression_iterations():
+    # Same objective, same scaling and the same L-BFGS driver: same path.
+    X, y = _data(3)
+    ref = LogisticRegression().fit(X, y)
+    model = FocalLossClassifier(gamma=0.0).fit(X, y)
+    assert model.n_iter_[0] == ref.n_iter_[0]
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_l1_and_elastic_net_match_saga(n_classes, l1_ratio):
+    X, y = _data(n_classes)
+    ref = LogisticRegression(
+        C=0.1, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=100_000
+    ).fit(X, y)
+    model = FocalLossClassifier(
+        gamma=0.0, C=0.1, l1_ratio=l1_ratio, solver="fista", tol=1e-10,
+        max_iter=100_000,
+    ).fit(X, y)  # fmt: skip
+    _assert_coef_close(model, ref, 1e-4)
+    np.testing.assert_array_equal(model.coef_ == 0, ref.coef_ == 0)
+    assert np.any(model.coef_ == 0)
+
+
+def test_fista_with_l2_only_matches_lbfgs():
+    X, y = _data(2)
+    a = FocalLossClassifier(gamma=2.0, solver="lbfgs", tol=1e-10, max_iter=1000)
+    b = FocalLossClassifier(gamma=2.0, solver="fista", tol=1e-9, max_iter=10_000)
+    _assert_coef_close(b.fit(X, y), a.fit(X, y), 1e-6)
+
+
+def _objective_value(model, X, y, gamma, C=1.0):
+    loss = BinaryFocalLoss(gamma)
+    obj = LinearObjective(loss, X, y.astype(float), np.ones(len(y)), fit_intercept=True)
+    obj.penalty = make_penalty(C, 0.0, obj.sw_sum, obj.n_coef)
+    return obj(np.r_[model.coef_.ravel(), model.intercept_])[0]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_minibatch_solvers_reach_the_lbfgs_optimum(solver):
+    X, y = _data(2, n_samples=2000)
+    ref = FocalLossClassifier(tol=1e-10, max_iter=1000).fit(X, y)
+    best = _objective_value(ref, X, y, 2.0)
+    model = FocalLossClassifier(
+        solver=solver, learning_rate="invscaling", eta0=0.05 if solver == "adam"
+        else 0.1, batch_size=64, max_iter=200, tol=1e-7, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert _objective_value(model, X, y, 2.0) / best - 1 < 1e-3
+
+
+@pytest.mark.parametrize("schedule", ["constant", "warmup_cosine"])
+def test_schedules_clipping_and_early_stopping_make_progress(schedule):
+    X, y = _data(2, n_samples=1000)
+    best = _objective_value(FocalLossClassifier(tol=1e-10).fit(X, y), X, y, 2.0)
+    zero = FocalLossClassifier(max_iter=1000).fit(X, y)
+    zero.coef_[:] = 0.0
+    zero.intercept_[:] = 0.0
+    start = _objective_value(zero, X, y, 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = FocalLossClassifier(
+            solver="adam", learning_rate=schedule, eta0=0.02, clip_norm=1.0,
+            early_stopping=True, max_iter=50, random_state=0,
+        ).fit(X, y)  # fmt: skip
+    value = _objective_value(model, X, y, 2.0)
+    assert value - best < 0.1 * (start - best)
+    assert model.n_iter_[0] <= 50
+
+
+def test_partial_fit_reaches_the_lbfgs_optimum():
+    X, y = _data(2, n_samples=2000)
+    best = _objective_value(FocalLossClassifier(tol=1e-10).fit(X, y), X, y, 2.0)
+    model = FocalLossClassifier(
+        solver="adam", learning_rate="invscaling", eta0=0.05, random_state=0
+    )
+    for _ in range(40):
+        model.partial_fit(X, y, classes=[0, 1])
+    assert _objective_value(model, X, y, 2.0) / best - 1 < 1e-3
+    assert model.n_iter_[0] == 40
+
+
+def test_partial_fit_on_chunks_and_sparse_input():
+    X, y = _data(3, n_samples=900)
+    model = FocalLossClassifier(solver="sgd", eta0=0.05, random_state=0)
+    for chunk in np.array_split(np.arange(900), 3):
+        model.partial_fit(sp.csr_matrix(X[chunk]), y[chunk], classes=np.unique(y))
+    assert model.coef_.shape == (3, 8)
+    assert model.score(X, y) > 0.6
+
+
+def test_divergence_gives_a_clear_error():
+    X, y = _data(2)
+    with pytest.raises(ValueError, match="Lower eta0"):
+        FocalLossClassifier(solver="sgd", eta0=1e300, momentum=0.0).fit(X * 1e10, y)
+
+
+def test_pr_auc_on_imbalanced_data_no_worse_than_class_weight():
+    scores = {"focal": [], "balanced": []}
+    for seed in range(3):
+        data = make_imbalanced(40_000, imbalance_ratio=100, random_state=seed)
+        X_train, X_test, y_train, y_test = train_test_split(
+            data.X, data.y, test_size=0.5, stratify=data.y, random_state=seed
+        )
+        focal = FocalLossClassifier(gamma=2.0).fit(X_train, y_train)
+        balanced = LogisticRegression(class_weight="balanced").fit(X_train, y_train)
+        scores["focal"].append(
+            average_precision_score(y_test, focal.predict_proba(X_test)[:, 1])
+        )
+        scores["balanced"].append(
+            average_precision_score(y_test, balanced.predict_proba(X_test)[:, 1])
+        )
+    assert np.mean(scores["focal"]) >= np.mean(scores["balanced"])
+
+
+def test_alpha_options():
+    X, y = _data(3)
+    counts = np.bincount(y)
+    explicit = len(y) / (3 * counts)
+    a = FocalLossClassifier(alpha="balanced").fit(X, y)
+    b = FocalLossClassifier(alpha=explicit).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_)
+    Xb, yb = _data(2)
+    c = FocalLossClassifier(alpha=0.25).fit(Xb, yb)
+    d = FocalLossClassifier(alpha=[0.75, 0.25]).fit(Xb, yb)
+    np.testing.assert_allclose(c.coef_, d.coef_)
+    # down-weighting the positive class lowers its predicted probability
+    e = FocalLossClassifier(alpha=0.5).fit(Xb, yb)
+    assert c.predict_proba(Xb)[:, 1].mean() < e.predict_proba(Xb)[:, 1].mean()
+
+
+def test_label_smoothing_keeps_probabilities_away_from_zero_and_one():
+    X, y = _data(2)
+    X = X * 10  # nearly separable: hard targets push p to 0 and 1
+    hard = FocalLossClassifier(gamma=0.0, C=np.inf, max_iter=1000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        soft = FocalLossClassifier(
+            gamma=0.0, C=np.inf, label_smoothing=0.2, max_iter=1000
+        ).fit(X, y)
+    p = soft.predict_proba(X)
+    assert p.min() > 0.01
+    assert hard.predict_proba(X).min() < p.min()
+
+
+def test_float32_is_preserved_and_agrees_with_float64():
+    X, y = _data(3)
+    m32 = FocalLossClassifier(tol=1e-8).fit(X.astype(np.float32), y)
+    m64 = FocalLossClassifier(tol=1e-8).fit(X, y)
+    assert m32.coef_.dtype == np.float32
+    assert m64.coef_.dtype == np.float64
+    np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-4, atol=1e-5)
+
+
+def test_warm_start_reuses_the_solution():
+    X, y = _data(2)
+    model = FocalLossClassifier(warm_start=True, tol=1e-8, max_iter=1000).fit(X, y)
+    first = model.n_iter_[0]
+    model.fit(X, y)
+    assert model.n_iter_[0] < first
+
+
+def test_posterior_correction_inverts_the_focal_minimiser():
+    for gamma in (0.5, 1.0, 2.0, 4.0):
+        for eta in (0.02, 0.2, 0.5, 0.7, 0.99):
+            # population minimiser of the expected focal loss for posterior eta
+            def risk(z, eta=eta, gamma=gamma):
+                p = 1 / (1 + np.exp(-z))
+                return -eta * (1 - p) ** gamma * np.log(p) - (1 - eta) * (
+                    p**gamma
+                ) * np.log(1 - p)
+
+            z = minimize_scalar(risk, bounds=(-20, 20), method="bounded",
+                                options={"xatol": 1e-12}).x  # fmt: skip
+            p = 1 / (1 + np.exp(-z))
+            post = focal_to_posterior(np.array([[1 - p, p]]), gamma=gamma)
+            assert post[0, 1] == pytest.approx(eta, abs=1e-6)
+
+
+def test_posterior_correction_improves_probabilities_on_simulated_truth():
+    data = make_imbalanced(40_000, imbalance_ratio=10, random_state=0)
+    model = FocalLossClassifier(gamma=2.0, C=np.inf).fit(data.X, data.y)
+    raw = model.predict_proba(data.X)
+    fixed = focal_to_posterior(raw, gamma=2.0)
+    err_raw = np.mean(np.abs(raw[:, 1] - data.posterior))
+    err_fixed = np.mean(np.abs(fixed[:, 1] - data.posterior))
+    assert err_fixed < 0.5 * err_raw
+
+
+def test_focal_objective_gradient_and_positive_hessian():
+    rng = np.random.default_rng(0)
+    raw = rng.normal(scale=4, size=200)
+    y = rng.integers(0, 2, 200)
+    obj = focal_objective(gamma=2.0, alpha=0.25)
+    grad, hess = obj(y, raw)
+    exact = focal_objective(gamma=2.0, alpha=0.25, hessian="exact")(y, raw)[1]
+    assert np.all(hess > 0)
+    assert np.any(exact < 0)
+    np.testing.assert_array_equal(hess[exact > 0] >= exact[exact > 0], True)
+    h = 1e-6
+    g_plus, _ = obj(y, raw + h)
+    g_minus, _ = obj(y, raw - h)
+    np.testing.assert_allclose(exact, (g_plus - g_minus) / (2 * h), rtol=1e-5,
+                               atol=1e-8)  # fmt: skip
+    # gamma=0: the logistic gradient p - y and hessian p (1 - p)
+    g0, h0 = focal_objective(gamma=0.0)(y, raw)
+    p = 1 / (1 + np.exp(-raw))
+    np.testing.assert_allclose(g0, p - y, atol=1e-12)
+    np.testing.assert_allclose(h0, p * (1 - p), rtol=1e-10)
+    gw, hw = focal_objective(gamma=0.0)(y, raw, np.full(200, 2.0))
+    np.testing.assert_allclose(gw, 2 * g0)
+
+
+def test_grid_search_pipeline_and_smote():
+    X, y = make_classification(
+        n_samples=400, weights=[0.9], n_features=5, random_state=0
+    )
+    grid = GridSearchCV(
+        make_pipeline(StandardScaler(), FocalLossClassifier()),
+        {
+            "focalclassifier__gamma" if False else "focallossclassifier__gamma": [
+                0.0,
+                2.0,
+            ],
+            "focallossclassifier__alpha": [None, 0.25],
+            "focallossclassifier__C": [0.1, 1.0],
+        },
+        scoring="average_precision",
+        cv=3,
+    ).fit(X, y)
+    assert grid.best_score_ > 0.5
+    pipe = make_imblearn_pipeline(
+        SMOTE(random_state=0), FocalLossClassifier(gamma=1.0)
+    ).fit(X, y)
+    assert pipe.score(X, y) > 0.7
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"gamma": -1.0}, "gamma"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"alpha": 0.0}, "alpha"),
+        ({"alpha": [0.2, 0.3, 0.5]}, "one weight per class"),
+        ({"label_smoothing": 1.0}, "label_smoothing"),
+        ({"l1_ratio": 0.5}, "solver='lbfgs' supports only the L2"),
+        ({"C": 0.0}, "C"),
+    ],
+)
+def test_errors(params, match):
+    X, y = _data(2)
+    with pytest.raises(ValueError, match=match):
+        FocalLossClassifier(**params).fit(X, y)
+
+
+def test_errors_on_targets():
+    X, y = _data(3)
+    with pytest.raises(ValueError, match="at least 2"):
+        FocalLossClassifier().fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="needs exactly two classes"):
+        FocalLossClassifier(alpha=0.25).fit(X, y)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        FocalLossClassifier().partial_fit(X, y)
+    model = FocalLossClassifier().partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="not in classes"):
+        model.partial_fit(X, y + 5)
