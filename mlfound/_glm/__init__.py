@@ -29,5 +29,13 @@ Modules:
   ``n_penalized`` parameters, with ``C``/``l1_ratio`` as in scikit-learn;
 - :mod:`~mlfound._glm._solvers`: ``minimize_lbfgs`` (re-exported),
   ``minimize_proximal`` (FISTA) and ``minimize_minibatch`` with
-  ``MiniBatchOptimizer`` (SGD/Adam, schedules, clipping, early stopping).
+  ``MiniBatchOptimizer`` (SGD/Adam, schedules, clipping, early stopping);
+- :mod:`~mlfound._glm._cumulative_link_fast`: Numba kernels of the cumulative
+  link (ordinal) negative log-likelihood, links logit/probit/cloglog/loglog/
+  cauchit, with gradient and exact Hessian in one pass (dense and CSR twins);
+- :mod:`~mlfound._glm._cumulative_link`: ``CumulativeLinkLoss`` over those
+  kernels (ordered cut points ``theta_k = theta_{k-1} + exp(c_k)``, smooth
+  penalty from ``_penalties``), ``value_and_grad`` and ``value_grad_hess``;
+- :mod:`~mlfound._glm._newton`: ``minimize_newton``, damped Newton with
+  Armijo backtracking for objectives with a small exact Hessian.
 """

@@ -1,7 +1,9 @@
 """Cumulative link loss: the ordinal (proportional odds and friends) datafit.
 
 The parameter vector is ``w = [beta, c]`` with ``beta`` the ``d`` slopes and
-``c`` the ``K - 1`` unconstrained cut-point parameters::
+``c`` the ``K - 1`` unconstrained cut-point parameters (this layout lets the
+shared penalties of :mod:`mlfound._glm._penalties` penalise the first ``d``
+entries only)::
 
     theta_0 = c_0,    theta_k = theta_{k-1} + exp(c_k)   (k >= 1)
 
@@ -10,11 +12,12 @@ the *mean* (sample-weighted) negative log-likelihood plus an L2 penalty on
 ``beta`` only (the cut points play the intercept's role and are never
 penalised)::
 
-    f(w) = (1 / S) sum_i s_i * -log P(y_i | x_i) + alpha / 2 * ||beta||^2
+    f(w) = (1 / S) sum_i s_i * -log P(y_i | x_i) + l2 / 2 * ||beta||^2
 
 with ``S = sum_i s_i``. Minimising it is equivalent to minimising
-``sum_i s_i l_i + ||beta||^2 / (2 C)`` with ``alpha = 1 / (C S)``, the
-scaling of scikit-learn's ``LogisticRegression``.
+``sum_i s_i l_i + ||beta||^2 / (2 C)`` with ``l2 = 1 / (C S)``, the
+scaling of scikit-learn's ``LogisticRegression`` (see
+:func:`mlfound._glm._penalties.make_penalty`).
 """
 
 import numpy as np
@@ -92,11 +95,13 @@ class CumulativeLinkLoss:
     sample_weight : ndarray of shape (n_samples,)
     n_classes : int
     link : str, a key of :data:`LINKS`
-    alpha : float, default=0.0
-        L2 strength on the *mean* objective (``1 / (C * sum(sample_weight))``).
+    penalty : ElasticNetPenalty or None, default=None
+        A smooth penalty from :mod:`mlfound._glm._penalties` on the first
+        ``n_features`` parameters (``l1_ratio=0``: the Newton solver needs a
+        twice differentiable objective); ``None`` for no penalty.
     """
 
-    def __init__(self, X, y, sample_weight, n_classes, link, alpha=0.0):
+    def __init__(self, X, y, sample_weight, n_classes, link, penalty=None):
         self.sparse = sp.issparse(X)
         if self.sparse:
             X = sp.csr_matrix(X)
@@ -117,7 +122,9 @@ class CumulativeLinkLoss:
         self.sw_sum = float(self.sample_weight.sum())
         self.link = link
         self._link_code = LINKS[link]
-        self.alpha = float(alpha)
+        if penalty is not None and not penalty.is_smooth:
+            raise ValueError("The cumulative link loss takes a smooth (L2) penalty.")
+        self.penalty = penalty
         n_params = self.n_features + self.n_classes - 1
         self._grad = np.empty(n_params)
         self._hess = np.empty((n_params, n_params))
@@ -197,9 +204,8 @@ class CumulativeLinkLoss:
         grad = np.empty_like(g)
         grad[:d] = g[:d]
         grad[d:] = e * tail
-        if self.alpha > 0:
-            loss += 0.5 * self.alpha * float(beta @ beta)
-            grad[:d] += self.alpha * beta
+        if self.penalty is not None:
+            loss += self.penalty.smooth_value_grad(w, grad)
         if not with_hess:
             return loss, grad
         H = self._hess * scale
@@ -212,8 +218,9 @@ class CumulativeLinkLoss:
         hess[d:, :d] = cross.T
         hess[d:, d:] = J.T @ H[d:, d:] @ J
         hess[d + 1 :, d + 1 :] += np.diag(e[1:] * tail[1:])
-        if self.alpha > 0:
-            hess[np.arange(d), np.arange(d)] += self.alpha
+        if self.penalty is not None and self.penalty.l2 > 0:
+            k = self.penalty.n_penalized
+            hess[np.arange(k), np.arange(k)] += self.penalty.l2
         return loss, grad, hess
 
     def value_and_grad(self, w):

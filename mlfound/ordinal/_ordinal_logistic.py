@@ -14,6 +14,7 @@ from mlfound._glm._cumulative_link import (
 )
 from mlfound._glm._lbfgs import minimize_lbfgs
 from mlfound._glm._newton import minimize_newton
+from mlfound._glm._penalties import make_penalty
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
@@ -330,8 +331,12 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _fit_params(self, X, codes, sample_weight, n_classes):
         """Run the solver; set ``coef_``, ``thresholds_`` and ``n_iter_``."""
-        alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * sample_weight.sum())
-        loss = CumulativeLinkLoss(X, codes, sample_weight, n_classes, self.link, alpha)
+        penalty = make_penalty(
+            self.C, 0.0, float(sample_weight.sum()), n_penalized=X.shape[1]
+        )
+        loss = CumulativeLinkLoss(
+            X, codes, sample_weight, n_classes, self.link, penalty
+        )
         solver = self.solver
         if solver == "auto":
             solver = "newton" if loss.n_params <= _NEWTON_MAX_PARAMS else "lbfgs"

@@ -13,6 +13,7 @@ from mlfound._glm._cumulative_link import (
     link_quantile,
 )
 from mlfound._glm._newton import minimize_newton
+from mlfound._glm._penalties import ElasticNetPenalty
 
 
 def _problem(seed=0, n=120, d=3, n_classes=4):
@@ -42,7 +43,10 @@ def _numerical_derivatives(loss, w, eps=1e-6):
 @pytest.mark.parametrize("alpha", [0.0, 0.3])
 def test_gradient_and_hessian_match_finite_differences(link, sparse, alpha):
     X, y, sw, k = _problem()
-    loss = CumulativeLinkLoss(sp.csr_matrix(X) if sparse else X, y, sw, k, link, alpha)
+    penalty = ElasticNetPenalty(alpha, 0.0, X.shape[1])
+    loss = CumulativeLinkLoss(
+        sp.csr_matrix(X) if sparse else X, y, sw, k, link, penalty
+    )
     rng = np.random.default_rng(1)
     w = loss.initial_params() + rng.normal(scale=0.3, size=loss.n_params)
     value, grad, hess = loss.value_grad_hess(w)
