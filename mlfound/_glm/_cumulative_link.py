@@ -30,7 +30,6 @@ from mlfound._glm._cumulative_link_fast import (
     LOGIT,
     LOGLOG,
     PROBIT,
-    cumulative_link_cdf,
     cumulative_link_dense,
     cumulative_link_sparse,
 )
@@ -77,12 +76,28 @@ def cut_params(theta):
     return c
 
 
+def link_cdf(z, link):
+    """The link's cumulative distribution function ``F(z)`` (vectorised).
+
+    NumPy/SciPy rather than a kernel: prediction needs no compilation.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if link == "logit":
+        return special.expit(z)
+    if link == "probit":
+        return special.ndtr(z)
+    if link == "cloglog":
+        return -np.expm1(-np.exp(np.minimum(z, 700.0)))
+    if link == "loglog":
+        return np.exp(-np.exp(np.minimum(-z, 700.0)))
+    return np.arctan2(1.0, -z) / np.pi
+
+
 def cumulative_proba(eta, theta, link):
     """``P(y <= k | x) = F(theta_k - eta)`` of shape ``(n_samples, K - 1)``."""
-    eta = np.ascontiguousarray(eta, dtype=np.float64)
-    theta = np.ascontiguousarray(theta, dtype=np.float64)
-    out = np.empty((eta.shape[0], theta.shape[0]), dtype=np.float64)
-    return cumulative_link_cdf(eta, theta, LINKS[link], out)
+    eta = np.asarray(eta, dtype=np.float64).reshape(-1, 1)
+    theta = np.asarray(theta, dtype=np.float64).reshape(1, -1)
+    return link_cdf(theta - eta, link)
 
 
 class CumulativeLinkLoss:

@@ -280,12 +280,3 @@ def cumulative_link_sparse(
     if with_hess:
         _mirror_lower(hess)
     return loss
-
-
-@njit
-def cumulative_link_cdf(eta, theta, link, out):
-    """``out[i, k] = F(theta[k] - eta[i])``: the cumulative probabilities."""
-    for i in range(eta.shape[0]):
-        for k in range(theta.shape[0]):
-            out[i, k] = _link_terms(theta[k] - eta[i], link)[0]
-    return out
