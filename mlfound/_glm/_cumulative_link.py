@@ -32,6 +32,7 @@ from mlfound._glm._cumulative_link_fast import (
     PROBIT,
     cumulative_link_dense,
     cumulative_link_sparse,
+    weighted_gram,
 )
 
 LINKS = {
@@ -144,6 +145,8 @@ class CumulativeLinkLoss:
         self._grad = np.empty(n_params)
         self._hess = np.empty((n_params, n_params))
         self._no_hess = np.empty((1, 1))
+        self._h_eta = np.empty(0 if self.sparse else X.shape[0])
+        self._no_h_eta = np.empty(1)
 
     @property
     def n_params(self):
@@ -184,8 +187,10 @@ class CumulativeLinkLoss:
                 hess,
             )
         else:
+            X = self._X[0]
+            h_eta = self._h_eta if with_hess else self._no_h_eta
             loss = cumulative_link_dense(
-                self._X[0],
+                X,
                 self.y,
                 self.sample_weight,
                 beta,
@@ -194,7 +199,14 @@ class CumulativeLinkLoss:
                 with_hess,
                 self._grad,
                 hess,
+                h_eta,
             )
+            if with_hess:
+                weighted_gram(X, h_eta, hess)
+                d = self.n_features
+                cut_block = hess[d:, d:]
+                hess[:d, d:] = hess[d:, :d].T
+                hess[d:, d:] = np.tril(cut_block) + np.tril(cut_block, -1).T
         return loss
 
     def loglik(self, w):

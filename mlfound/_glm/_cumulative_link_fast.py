@@ -136,14 +136,15 @@ def _mirror_lower(hess):
 
 @njit
 def cumulative_link_dense(
-    X, y, sample_weight, beta, theta, link, with_hess, grad, hess
+    X, y, sample_weight, beta, theta, link, with_hess, grad, hess, h_eta
 ):
     """Weighted negative log-likelihood, gradient (and Hessian) for dense ``X``.
 
-    Rows are processed in blocks of four: the per-sample terms of a block are
-    computed first, then its contribution to the ``d x d`` block of the
-    Hessian is added as one rank-4 update into a local accumulator (which
-    the compiler can vectorise), while the rows are still in cache.
+    One pass over ``X`` computes the value, the gradient and, when
+    ``with_hess``, the cut-point rows of the Hessian (lower triangle) and the
+    per-sample weights ``h_eta`` of its ``d x d`` block
+    ``sum_i h_eta[i] x_i x_i^T``, which :func:`weighted_gram` adds (a small
+    kernel of its own: kept apart, both compile in a fraction of the time).
 
     Parameters
     ----------
@@ -153,10 +154,14 @@ def cumulative_link_dense(
     beta : ndarray of shape (n_features,)
     theta : ndarray of shape (K - 1,), increasing cut points
     link : int, one of the module's link codes
-    with_hess : bool, whether to compute the Hessian
+    with_hess : bool, whether to compute the Hessian terms
     grad : ndarray of shape (n_features + K - 1,), overwritten
-    hess : ndarray of shape (n_features + K - 1, n_features + K - 1), overwritten
-        when ``with_hess`` (may be a ``(1, 1)`` dummy otherwise)
+    hess : ndarray of shape (n_features + K - 1, n_features + K - 1)
+        Overwritten when ``with_hess``: rows ``n_features:`` hold the lower
+        triangle of the cut-point rows, the rest is zero. May be a ``(1, 1)``
+        dummy otherwise.
+    h_eta : ndarray of shape (n_samples,)
+        Overwritten when ``with_hess`` (may be a length-1 dummy otherwise).
 
     Returns
     -------
@@ -165,69 +170,63 @@ def cumulative_link_dense(
     """
     n, d = X.shape
     n_cuts = theta.shape[0]
-    m = d + n_cuts
-    g = np.zeros(m)
-    H = np.zeros((m, m)) if with_hess else np.zeros((1, 1))
-    h = np.zeros(4)
-    loss = 0.0
-    start = 0
-    while start < n:
-        stop = min(start + 4, n)
-        for i in range(start, stop):
-            r = i - start
-            h[r] = 0.0
-            s = sample_weight[i]
-            if s == 0.0:
-                continue
-            eta = 0.0
-            for j in range(d):
-                eta += X[i, j] * beta[j]
-            yi = y[i]
-            L, La, Lb, Laa, Lbb, Lab = _sample_terms(yi, n_cuts, theta, eta, link)
-            loss += s * L
-            ge = -s * (La + Lb)
-            for j in range(d):
-                g[j] += ge * X[i, j]
-            _accumulate_cut_terms(
-                yi, n_cuts, d, s, La, Lb, Laa, Lbb, Lab, g, H, with_hess
-            )
-            if with_hess:
-                h[r] = s * (Laa + 2.0 * Lab + Lbb)
-                if yi < n_cuts:
-                    heu = -s * (Laa + Lab)
-                    for j in range(d):
-                        H[d + yi, j] += heu * X[i, j]
-                if yi > 0:
-                    hel = -s * (Lab + Lbb)
-                    for j in range(d):
-                        H[d + yi - 1, j] += hel * X[i, j]
-        if with_hess:
-            if stop - start == 4:
-                i = start
-                for j in range(d):
-                    v0 = h[0] * X[i, j]
-                    v1 = h[1] * X[i + 1, j]
-                    v2 = h[2] * X[i + 2, j]
-                    v3 = h[3] * X[i + 3, j]
-                    for k in range(j + 1):
-                        H[j, k] += (
-                            v0 * X[i, k]
-                            + v1 * X[i + 1, k]
-                            + v2 * X[i + 2, k]
-                            + v3 * X[i + 3, k]
-                        )
-            else:
-                for i in range(start, stop):
-                    for j in range(d):
-                        v = h[i - start] * X[i, j]
-                        for k in range(j + 1):
-                            H[j, k] += v * X[i, k]
-        start = stop
-    grad[:] = g
+    grad[:] = 0.0
     if with_hess:
-        _mirror_lower(H)
-        hess[:, :] = H
+        hess[:, :] = 0.0
+    loss = 0.0
+    for i in range(n):
+        s = sample_weight[i]
+        if s == 0.0:
+            if with_hess:
+                h_eta[i] = 0.0
+            continue
+        eta = 0.0
+        for j in range(d):
+            eta += X[i, j] * beta[j]
+        yi = y[i]
+        L, La, Lb, Laa, Lbb, Lab = _sample_terms(yi, n_cuts, theta, eta, link)
+        loss += s * L
+        ge = -s * (La + Lb)
+        for j in range(d):
+            grad[j] += ge * X[i, j]
+        _accumulate_cut_terms(
+            yi, n_cuts, d, s, La, Lb, Laa, Lbb, Lab, grad, hess, with_hess
+        )
+        if with_hess:
+            h_eta[i] = s * (Laa + 2.0 * Lab + Lbb)
+            if yi < n_cuts:
+                heu = -s * (Laa + Lab)
+                for j in range(d):
+                    hess[d + yi, j] += heu * X[i, j]
+            if yi > 0:
+                hel = -s * (Lab + Lbb)
+                for j in range(d):
+                    hess[d + yi - 1, j] += hel * X[i, j]
     return loss
+
+
+@njit
+def weighted_gram(X, h, out):
+    """``out[:d, :d] = X.T @ diag(h) @ X`` (full square) in one pass over ``X``.
+
+    Accumulates in a local array through row views, which the compiler
+    vectorises without alias checks.
+    """
+    n, d = X.shape
+    G = np.zeros((d, d))
+    for i in range(n):
+        xi = X[i]
+        hi = h[i]
+        if hi == 0.0:
+            continue
+        for j in range(d):
+            v = hi * xi[j]
+            Gj = G[j]
+            for k in range(d):
+                Gj[k] += v * xi[k]
+    for j in range(d):
+        for k in range(d):
+            out[j, k] = G[j, k]
 
 
 @njit
