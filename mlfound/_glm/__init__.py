@@ -32,7 +32,8 @@ Modules:
   ``MiniBatchOptimizer`` (SGD/Adam, schedules, clipping, early stopping);
 - :mod:`~mlfound._glm._cumulative_link_fast`: Numba kernels of the cumulative
   link (ordinal) negative log-likelihood, links logit/probit/cloglog/loglog/
-  cauchit, with gradient and exact Hessian in one pass (dense and CSR twins);
+  cauchit: value, gradient and exact Hessian (dense and CSR twins), plus
+  ``weighted_gram`` for the ``X.T @ diag(h) @ X`` block;
 - :mod:`~mlfound._glm._cumulative_link`: ``CumulativeLinkLoss`` over those
   kernels (ordered cut points ``theta_k = theta_{k-1} + exp(c_k)``, smooth
   penalty from ``_penalties``), ``value_and_grad`` and ``value_grad_hess``;
