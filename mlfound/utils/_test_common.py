@@ -14,7 +14,15 @@ TEST_PARAMS = {}
 # Checks that are expected to fail, with the reason, per estimator class name:
 # {"EstimatorName": {"check_name": "why this check cannot pass"}}.
 # Never list a whole estimator; list individual checks.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    "CostSensitiveThresholdClassifier": {
+        "check_classifiers_train": (
+            "predict thresholds the scores at the tuned best_threshold_, not at "
+            "probability 0.5 / decision value 0, so decision_function > 0 need "
+            "not agree with predict (as for scikit-learn's threshold tuners)."
+        ),
+    },
+}
 
 
 def _construct_instance(estimator_class):
