@@ -154,6 +154,8 @@ def _costs_per_sample(y_true, y_pred, cost_matrix, sample_cost, labels):
     n_classes = None
     if labels is not None:
         n_classes = len(labels)
+    elif cost_matrix is None:
+        n_classes = max(np.unique(np.concatenate([y_true, y_pred])).shape[0], 2)
     matrix = _check_cost_matrix(cost_matrix, n_classes)
     t, p = _encode(y_true, y_pred, labels, matrix.shape[0])
     return matrix[t, p]
