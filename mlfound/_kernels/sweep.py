@@ -136,7 +136,10 @@ def threshold_sweep(
         )
     if not np.all(np.isfinite(scores)):
         raise ValueError("y_score contains NaN or infinite values.")
-    y = (y != 0).astype(np.int8) if y.dtype != np.bool_ else y.view(np.int8)
+    if y.dtype == np.bool_:
+        y = y.view(np.int8)
+    elif y.dtype != np.int8 or y.min(initial=0) < 0 or y.max(initial=0) > 1:
+        y = (y != 0).astype(np.int8)
     if sample_weight is None:
         weights = np.ones(n, dtype=np.float64)
     else:
@@ -166,15 +169,69 @@ def threshold_sweep(
     return _finish(*_sweep_sorted(scores, order, y, weights, costs, per_sample))
 
 
+@njit
+def _rates(tp, fp, n_pos, n_neg):
+    """Recall, precision (NaN where nothing is flagged) and FPR of each cut."""
+    m = tp.shape[0]
+    recall = np.empty(m, dtype=np.float64)
+    precision = np.empty(m, dtype=np.float64)
+    fpr = np.empty(m, dtype=np.float64)
+    for k in range(m):
+        recall[k] = tp[k] / n_pos if n_pos > 0 else np.nan
+        fpr[k] = fp[k] / n_neg if n_neg > 0 else np.nan
+        flagged = tp[k] + fp[k]
+        precision[k] = tp[k] / flagged if flagged > 0 else np.nan
+    return recall, precision, fpr
+
+
+# constraint codes of _select
+_NONE, _RECALL, _PRECISION, _FPR = 0, 1, 2, 3
+_CODES = {"recall": _RECALL, "precision": _PRECISION, "fpr": _FPR}
+
+
+@njit
+def _select(thresholds, costs, recall, precision, fpr, kind, value, default, rtol):
+    """Cheapest feasible cut, ties broken toward ``default``; -1 if none."""
+    m = costs.shape[0]
+    best_cost = np.inf
+    found = False
+    for k in range(m):
+        if kind == 1:
+            ok = recall[k] >= value
+        elif kind == 2:
+            ok = precision[k] >= value
+        elif kind == 3:
+            ok = fpr[k] <= value
+        else:
+            ok = True
+        if ok and (not found or costs[k] < best_cost):
+            best_cost = costs[k]
+            found = True
+    if not found:
+        return -1
+    tol = rtol * max(1.0, abs(best_cost))
+    best = -1
+    best_distance = np.inf
+    for k in range(m):
+        if kind == 1:
+            ok = recall[k] >= value
+        elif kind == 2:
+            ok = precision[k] >= value
+        elif kind == 3:
+            ok = fpr[k] <= value
+        else:
+            ok = True
+        if ok and costs[k] <= best_cost + tol:
+            distance = abs(thresholds[k] - default)
+            if best == -1 or distance < best_distance:
+                best = k
+                best_distance = distance
+    return best
+
+
 def _finish(thresholds, tp, fp, costs, n_pos, n_neg):
     """Add recall, precision and FPR to the kernel's output."""
-    flagged = tp + fp
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recall = tp / n_pos if n_pos > 0 else np.full_like(tp, np.nan)
-        fpr = fp / n_neg if n_neg > 0 else np.full_like(fp, np.nan)
-        precision = np.where(
-            flagged > 0, tp / np.where(flagged > 0, flagged, 1), np.nan
-        )
+    recall, precision, fpr = _rates(tp, fp, n_pos, n_neg)
     return {
         "thresholds": thresholds,
         "costs": costs,
@@ -215,36 +272,35 @@ def select_threshold(sweep, *, constraint=None, default=0.5, rtol=1e-12):
     ValueError
         If no cut satisfies the constraint.
     """
-    costs = sweep["costs"]
     if constraint is None:
-        feasible = np.ones(costs.shape[0], dtype=bool)
+        kind, value = _NONE, 0.0
     else:
         name, value = constraint
-        with np.errstate(invalid="ignore"):
-            if name == "recall":
-                feasible = sweep["recall"] >= value
-            elif name == "precision":
-                feasible = sweep["precision"] >= value
-            elif name == "fpr":
-                feasible = sweep["fpr"] <= value
-            else:
-                raise ValueError(
-                    f"Unknown constraint {name!r}; use 'recall', 'precision' or 'fpr'."
-                )
-        if not feasible.any():
-            best = _best_value(sweep, name)
+        if name not in _CODES:
             raise ValueError(
-                f"No threshold satisfies the constraint {name} "
-                f"{'<=' if name == 'fpr' else '>='} {value}: the best {name} "
-                f"reached on the tuning data is {best:.6g}. Relax the constraint, "
-                f"or improve the model; no fallback threshold is used."
+                f"Unknown constraint {name!r}; use 'recall', 'precision' or 'fpr'."
             )
-    masked = np.where(feasible, costs, np.inf)
-    best_cost = masked.min()
-    tol = rtol * max(1.0, abs(best_cost))
-    candidates = np.flatnonzero(masked <= best_cost + tol)
-    distance = np.abs(sweep["thresholds"][candidates] - default)
-    return int(candidates[np.argmin(distance)])
+        kind = _CODES[name]
+    best = _select(
+        sweep["thresholds"],
+        sweep["costs"],
+        sweep["recall"],
+        sweep["precision"],
+        sweep["fpr"],
+        kind,
+        float(value),
+        float(default),
+        float(rtol),
+    )
+    if best < 0:
+        name = constraint[0]
+        raise ValueError(
+            f"No threshold satisfies the constraint {name} "
+            f"{'<=' if name == 'fpr' else '>='} {value}: the best {name} "
+            f"reached on the tuning data is {_best_value(sweep, name):.6g}. Relax "
+            f"the constraint, or improve the model; no fallback threshold is used."
+        )
+    return int(best)
 
 
 def _best_value(sweep, name):

@@ -123,3 +123,23 @@ def test_cost_curve_display_from_predictions_and_estimator():
     assert display.default_threshold == 0.5
     assert display.estimator_name == "CostSensitiveThresholdClassifier"
     plt.close("all")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_confusion_fast_path_equals_per_sample_path(seed):
+    rng = np.random.default_rng(seed)
+    y_true, y_pred = rng.integers(-1, 2, 200), rng.integers(-1, 2, 200)
+    cost = rng.uniform(0, 5, (3, 3))
+    w = rng.random(200)
+    w[:20] = 0.0
+    for weights in (None, w):
+        fast = expected_cost(y_true, y_pred, cost_matrix=cost, sample_weight=weights)
+        slow = expected_cost(
+            y_true, y_pred, cost_matrix=cost, sample_weight=weights, labels=[-1, 0, 1]
+        )
+        assert fast == pytest.approx(slow)
+        fast = total_cost(y_true, y_pred, cost_matrix=cost, sample_weight=weights)
+        by_hand = np.sum(
+            (1.0 if weights is None else weights) * cost[y_true + 1, y_pred + 1]
+        )
+        assert fast == pytest.approx(by_hand)
