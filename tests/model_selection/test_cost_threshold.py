@@ -339,3 +339,21 @@ def test_multiclass_and_unfitted_prefit_errors():
     X, y = make_classification(n_samples=60, random_state=0)
     with pytest.raises(sklearn.exceptions.NotFittedError, match="prefit"):
         CostSensitiveThresholdClassifier(LogisticRegression(), cv="prefit").fit(X, y)
+
+
+def test_catch_90_percent_of_fraud_with_fewest_false_alarms(fraud):
+    """The material's operating point: recall >= 0.9 at the fewest false alarms."""
+    X, y, _ = fraud
+    lr = LogisticRegression().fit(X[:2000], y[:2000])
+    X_tune, y_tune = X[2000:], y[2000:]
+    clf = CostSensitiveThresholdClassifier(
+        lr, cost_matrix={"fp": 1}, constraint=("recall", 0.9), cv="prefit"
+    ).fit(X_tune, y_tune)
+    scores = lr.predict_proba(X_tune)[:, 1]
+    # Brute force: the largest threshold whose recall reaches 0.9 (no
+    # off-by-one, no fallback to 0.5).
+    candidates = np.sort(np.unique(scores))[::-1]
+    largest = next(t for t in candidates if (scores[y_tune == 1] >= t).mean() >= 0.9)
+    pred = clf.predict(X_tune) == 1
+    assert pred[y_tune == 1].mean() >= 0.9
+    assert pred[y_tune == 0].sum() == (scores[y_tune == 0] >= largest).sum()
