@@ -7,4 +7,8 @@ propensities, relevance, ...), so that tests, docs and benchmarks can check
 what an estimator recovers against what is known to be true.
 """
 
-__all__ = []
+from mlfound.datasets._click_logs import make_click_logs
+
+__all__ = [
+    "make_click_logs",
+]
