@@ -147,7 +147,7 @@ def make_click_logs(
     >>> logs.X.shape, logs.propensity[:3]
     ((20000, 5), array([1.  , 0.5 , 0.333...]))
     >>> ctr = [logs.y[logs.positions == k].mean() for k in (1, 10)]
-    >>> ctr[0] > 5 * ctr[1]  # raw click rates exaggerate the position effect
+    >>> bool(ctr[0] > 5 * ctr[1])  # raw click rates exaggerate the position effect
     True
     """
     rng = check_random_state(random_state)

@@ -19,7 +19,11 @@ from mlfound.utils._param_validation import (
     StrOptions,
     _fit_context,
 )
-from mlfound.utils.validation import check_positive_integers, check_sample_weight
+from mlfound.utils.validation import (
+    check_n_classes,
+    check_positive_integers,
+    check_sample_weight,
+)
 from mlfound.weighting._position_bias_fast import _em_step, _fisher_step, _nll_grad
 
 # Above this many rows, the scoring and L-BFGS solvers first fit a bootstrap
@@ -142,10 +146,9 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
     >>> logs = make_click_logs(50_000, random_state=0)
     >>> est = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
     >>> est.propensity_.round(1)
-    array([1. , 0.5, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1])
-    >>> est.predict_proba(logs.X[:2]).round(2)
-    array([[0.71, 0.29],
-           [0.79, 0.21]])
+    array([1. , 0.5, 0.3, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1])
+    >>> est.predict_proba(logs.X[:2])[:, 1].round(2)  # true: 0.40, 0.26
+    array([0.4 , 0.26])
     """
 
     _parameter_constraints: dict = {
@@ -215,13 +218,25 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             Fitted estimator.
         """
         X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], y_numeric=False
+            self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2
         )
+        given = positions is not None or self.position_column is not None
         X, positions = _resolve_positions(
             X, positions, self.position_column, getattr(self, "feature_names_in_", None)
         )
-        y = _check_clicks(y)
-        self.classes_ = np.array([0, 1])
+        if given:
+            y = _check_clicks(y)
+            self.classes_ = np.array([0, 1])
+        else:
+            # Without positions the model is a plain binary classifier.
+            y_type = type_of_target(y, input_name="y", raise_unknown=True)
+            if y_type != "binary":
+                raise ValueError(
+                    "Only binary classification is supported (clicks 0/1). "
+                    f"The type of the target is {y_type}."
+                )
+            self.classes_, y = np.unique(y, return_inverse=True)
+            check_n_classes(self.classes_)
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         codes = positions - 1
         n_positions = int(positions.max())
@@ -339,7 +354,8 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted relevance, 0 or 1.
         """
-        return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(np.intp)]
 
     def predict_click_proba(self, X, positions=None):
         """Probability of a click at a given position: ``theta_k * P(relevant)``.
@@ -641,11 +657,10 @@ def _check_clicks(y):
     if y.dtype == np.bool_:
         y = y.astype(np.int64)
     if y.dtype.kind not in "iuf" or not np.all((y == 0) | (y == 1)):
-        values = np.unique(y)[:5]
+        values = [v.item() for v in np.unique(y)[:5]]
         raise ValueError(
-            f"y must hold clicks coded 0 (no click) or 1 (click); got values "
-            f"{list(values)} ({type_of_target(y)} target). Recode the target "
-            f"as 0/1."
+            f"y must hold clicks coded 0 (no click) or 1 (click) when positions "
+            f"are given; got values {values}. Recode the target as 0/1."
         )
     if np.unique(y).shape[0] < 2:
         raise ValueError(
