@@ -618,7 +618,8 @@ def _solve_em(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
     old = -np.inf
     converged = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    while n_iter < max_iter:
+        n_iter += 1
         loglik, examined, counts, grad, hess = _em_step(
             X, y, codes, sw, params[:n_features], params[n_features], theta, True
         )
