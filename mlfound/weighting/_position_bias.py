@@ -259,7 +259,7 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             )
         if not np.all(seen):
             warnings.warn(
-                f"Positions {list(np.flatnonzero(~seen) + 1)} have no impression; "
+                f"Positions {(np.flatnonzero(~seen) + 1).tolist()} have no impression; "
                 f"their propensity is set to NaN.",
                 UserWarning,
             )
@@ -393,9 +393,9 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             ]
         )
         if not np.all(known):
-            bad = np.unique(positions[~known])
+            bad = np.unique(positions[~known]).tolist()
             raise ValueError(
-                f"positions {list(bad)} were never seen in fit (positions seen: "
+                f"positions {bad} were never seen in fit (positions seen: "
                 f"1..{self.n_positions_} with impressions)."
             )
         relevance = expit(Xf @ self.coef_[0] + self.intercept_[0])
