@@ -125,7 +125,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
     n_features_in_ : int
         Number of columns of ``X`` seen in fit (the position column
         included).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` seen in fit, when they are all strings.
 
     See Also

@@ -106,7 +106,7 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    propensity_ : ndarray of shape (n_positions_,)
+    propensity_ : ndarray of shape (`n_positions_`,)
         Estimated examination propensity of each position (entry ``k - 1``
         for position ``k``), with ``propensity_[0] == 1``. Positions without
         any impression get NaN.
@@ -124,7 +124,7 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of columns of ``X`` seen in fit (the position column
         included).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` seen in fit, when they are all strings.
 
     See Also
