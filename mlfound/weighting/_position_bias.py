@@ -200,7 +200,8 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             Item features (and the position column when ``position_column``
             is set).
         y : array-like of shape (n_samples,)
-            Clicks, 0 or 1.
+            Clicks, 0 or 1 (or booleans). Without positions the model is a
+            plain binary classifier and any two class labels are accepted.
         positions : array-like of shape (n_samples,), default=None
             1-based position at which each row was shown. Give either this or
             ``position_column``. When neither is given, every row is taken as

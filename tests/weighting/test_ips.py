@@ -205,3 +205,19 @@ def test_errors(logs):
     for bad in (0.0, -1.0):
         with pytest.raises(InvalidParameterError, match="max_weight"):
             IPSReweighter(max_weight=bad).fit(X, y, positions=pos)
+
+
+def test_configured_propensity_estimator_and_randomized_bucket():
+    data = make_click_logs(100_000, randomized_fraction=0.5, random_state=3)
+    template = PositionBiasEstimator(solver="lbfgs")
+    ips = IPSReweighter(propensity=template).fit(
+        data.X, data.y, positions=data.positions, randomized=data.randomized
+    )
+    assert ips.propensity_estimator_ is not template
+    assert ips.propensity_estimator_.solver == "lbfgs"
+    assert not hasattr(template, "propensity_")
+    bucket = data.randomized
+    ctr = np.array(
+        [data.y[bucket & (data.positions == k)].mean() for k in range(1, 11)]
+    )
+    np.testing.assert_allclose(ips.propensity_, ctr / ctr[0], rtol=1e-10)
