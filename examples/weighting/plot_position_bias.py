@@ -106,9 +106,11 @@ for name, model in models.items():
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
 names = list(results)
-axes[0].barh(names, [results[n][0] for n in names])
+bars = axes[0].barh(names, [results[n][0] for n in names])
+axes[0].bar_label(bars, fmt="%.3f", padding=-40, color="white")
 axes[0].set(xlabel="Spearman with true relevance", xlim=(0.7, 1.0))
-axes[1].barh(names, [results[n][1] for n in names])
+bars = axes[1].barh(names, [results[n][1] for n in names])
+axes[1].bar_label(bars, fmt="%.3f", padding=-40, color="white")
 axes[1].set(xlabel="NDCG@5 (true relevance as gain)", xlim=(0.8, 1.0))
 axes[1].set_yticks([])
 fig.tight_layout()
@@ -117,5 +119,9 @@ fig.tight_layout()
 # The raw-click model ranks by a mix of relevance and "looks like what the
 # logging policy put on top"; retrained on its own logs it would amplify
 # that bias (a feedback loop). Inverse-propensity weights remove the
-# position effect from the training signal.
+# position effect from the training signal. Giving the model the position as
+# a feature works as well here: the position is adjusted for like a covariate
+# in a regression, and setting it to one neutral value compares every item
+# as if shown at the top. That relies on the model capturing how the position
+# acts on clicks; IPS only needs the propensities.
 plt.show()
