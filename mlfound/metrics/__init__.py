@@ -1,5 +1,6 @@
 """Metrics, scorers and displays: expected cost, ordinal, ranking and off-policy."""
 
+# Cost-sensitive decisions.
 from mlfound.metrics._cost import (
     expected_calibration_error,
     expected_cost,
@@ -8,11 +9,26 @@ from mlfound.metrics._cost import (
 )
 from mlfound.metrics._cost_curve import CostCurveDisplay
 
+# Off-policy value and ranking metrics (biased logged data).
+from mlfound.metrics._off_policy import doubly_robust_value, ips_value, snips_value
+from mlfound.metrics._ranking import (
+    grouped_ndcg_score,
+    mean_average_precision,
+    mean_reciprocal_rank,
+)
+
 __all__ = [
-    # cost-sensitive decisions
+    # Cost-sensitive decisions.
     "CostCurveDisplay",
     "expected_calibration_error",
     "expected_cost",
     "make_cost_scorer",
     "total_cost",
+    # Off-policy value and ranking metrics (biased logged data).
+    "doubly_robust_value",
+    "grouped_ndcg_score",
+    "ips_value",
+    "mean_average_precision",
+    "mean_reciprocal_rank",
+    "snips_value",
 ]
