@@ -21,10 +21,6 @@ for the headline ratios (interleaved, best of several repeats, at one BLAS
 thread and at the default number of threads).
 """
 
-import os
-import subprocess
-import sys
-import tempfile
 import time
 
 import numpy as np
@@ -42,6 +38,11 @@ from sklearn.model_selection import (
 from mlfound._kernels.sweep import select_threshold, threshold_sweep
 from mlfound.metrics import make_cost_scorer, total_cost
 from mlfound.model_selection import CostSensitiveThresholdClassifier
+
+if __package__:
+    from .common import Benchmark, cold_start_seconds, single_thread
+else:  # run as a script: ``python asv_benchmarks/benchmarks/model_selection.py``
+    from common import Benchmark, cold_start_seconds, single_thread
 
 COST = {"fp": 1, "fn": 50}
 COST_MATRIX = np.array([[0.0, 1.0], [50.0, 0.0]])
@@ -111,30 +112,35 @@ def search(implementation, scores, y):
     return thresholds[best], -values[best] * y.shape[0]
 
 
-class WholeFit:
+class WholeFit(Benchmark):
     """fit() of the whole tuner, mlfound vs TunedThresholdClassifierCV."""
 
-    params = (["mlfound", "sklearn_100", "sklearn_1000"],)
-    param_names = ["implementation"]
-    timeout = 600
-    number = 1
-    repeat = 3
+    params = (["mlfound", "sklearn_100", "sklearn_1000"], ["1", "default"])
+    param_names = ["implementation", "blas_threads"]
+    repeat = (1, 3, 60)
 
     def setup_cache(self):
         return _fraud_split()
 
-    def setup(self, data, implementation):
+    def setup(self, data, implementation, blas_threads):
         self.X_train, self.X_test, self.y_train, self.y_test = data
         self.estimator = _make_estimator(implementation)
 
-    def time_fit(self, data, implementation):
-        self.estimator.fit(self.X_train, self.y_train)
+    def _fit(self, blas_threads):
+        if blas_threads == "1":
+            with single_thread():
+                self.estimator.fit(self.X_train, self.y_train)
+        else:
+            self.estimator.fit(self.X_train, self.y_train)
 
-    def peakmem_fit(self, data, implementation):
-        self.estimator.fit(self.X_train, self.y_train)
+    def time_fit(self, data, implementation, blas_threads):
+        self._fit(blas_threads)
 
-    def track_test_cost(self, data, implementation):
-        self.estimator.fit(self.X_train, self.y_train)
+    def peakmem_fit(self, data, implementation, blas_threads):
+        self._fit(blas_threads)
+
+    def track_test_cost(self, data, implementation, blas_threads):
+        self._fit(blas_threads)
         return total_cost(
             self.y_test, self.estimator.predict(self.X_test), cost_matrix=COST
         )
@@ -142,12 +148,11 @@ class WholeFit:
     track_test_cost.unit = "cost"
 
 
-class ThresholdSearch:
+class ThresholdSearch(Benchmark):
     """The search alone on 150,000 out-of-fold scores."""
 
     params = (["mlfound", "sklearn_100", "sklearn_1000", "numpy_argsort"],)
     param_names = ["implementation"]
-    timeout = 300
 
     def setup_cache(self):
         scores, y = _oof_scores()
@@ -163,22 +168,23 @@ class ThresholdSearch:
     track_oof_cost.unit = "cost"
 
 
-class ColdStart:
-    """First sweep in a fresh process with an empty Numba cache."""
+class ColdStart(Benchmark):
+    """First fit in a fresh process: empty Numba cache (compile) and filled."""
 
-    timeout = 300
-    number = 1
+    params = (["cold", "warm"],)
+    param_names = ["numba_cache"]
     repeat = 1
 
-    def time_first_sweep_empty_cache(self):
-        code = (
-            "import numpy as np\n"
-            "from mlfound._kernels.sweep import threshold_sweep\n"
-            "threshold_sweep(np.array([0, 1]), np.array([0.2, 0.8]))\n"
-        )
-        with tempfile.TemporaryDirectory() as cache:
-            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    def track_first_fit_seconds(self, numba_cache):
+        code = """
+            from sklearn.datasets import make_classification
+            from mlfound.model_selection import CostSensitiveThresholdClassifier
+            X, y = make_classification(n_samples=500, random_state=0)
+            CostSensitiveThresholdClassifier(cost_matrix={"fp": 1, "fn": 5}).fit(X, y)
+        """
+        return cold_start_seconds(code, cold=numba_cache == "cold")
+
+    track_first_fit_seconds.unit = "seconds"
 
 
 def _best_of(func, repeat):
@@ -234,10 +240,12 @@ def _headline(repeat_fit=3, repeat_search=15):
 
 
 if __name__ == "__main__":
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
+    with single_thread():
         print("== one BLAS thread ==")
         _headline()
     print("== default threads ==")
     _headline()
+    cold = ColdStart()
+    for cache in ("cold", "warm"):
+        seconds = cold.track_first_fit_seconds(cache)
+        print(f"first fit in a fresh process, {cache} Numba cache: {seconds:.2f} s")
