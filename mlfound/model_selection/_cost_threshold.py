@@ -186,11 +186,11 @@ class CostSensitiveThresholdClassifier(
         The estimator method that produced the scores.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`. Only defined if the
+        Number of features seen during ``fit``. Only defined if the
         underlying estimator exposes such an attribute when fit.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Only defined if the
+        Names of features seen during ``fit``. Only defined if the
         underlying estimator exposes such an attribute when fit.
 
     See Also
