@@ -38,7 +38,11 @@ from mlfound.utils._param_validation import (
     StrOptions,
     _fit_context,
 )
-from mlfound.utils.validation import check_finite_target, check_sample_weight
+from mlfound.utils.validation import (
+    check_finite_target,
+    check_n_classes,
+    check_sample_weight,
+)
 
 __all__ = ["CostSensitiveThresholdClassifier"]
 
@@ -313,6 +317,7 @@ class CostSensitiveThresholdClassifier(
         estimator = self._get_estimator()
         routed_params = self._route_params(estimator, sample_weight, params)
         classes = np.unique(y)
+        check_n_classes(classes)
 
         if self.response_method == "auto":
             methods = ["predict_proba", "decision_function"]

@@ -345,6 +345,8 @@ def test_multiclass_and_unfitted_prefit_errors():
     with pytest.raises(ValueError, match="Only binary classification"):
         CostSensitiveThresholdClassifier().fit(X, y)
     X, y = make_classification(n_samples=60, random_state=0)
+    with pytest.raises(ValueError, match="at least 2 are needed"):
+        CostSensitiveThresholdClassifier().fit(X, np.zeros(60))
     with pytest.raises(sklearn.exceptions.NotFittedError, match="prefit"):
         CostSensitiveThresholdClassifier(LogisticRegression(), cv="prefit").fit(X, y)
 
