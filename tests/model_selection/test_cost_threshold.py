@@ -136,18 +136,18 @@ def test_infeasible_constraint_raises_instead_of_falling_back(fraud):
 
 
 def test_fraud_300k_beats_0_5_and_matches_tuned_threshold_classifier():
-    """The issue's workload: 300,000 rows, 1% positives, FP=1, FN=50, 50/50.
+    """The fraud workload: 300,000 rows, 1% positives, FP=1, FN=50, 50/50 split.
 
-    On any one split, the test costs of the exact out-of-fold optimum and of
-    the 100-point grid differ by noise of about 1% either way. Over the ten
-    splits random_state=0..9 the exact optimum is lower on average (54,335 vs
-    54,430, mean difference -95, sd 524); random_state=2 is one of the splits
-    where it is lower, so this test pins that outcome. The out-of-fold check
-    below holds on every split by construction.
+    On the out-of-fold scores the exact optimum is at least as cheap as any
+    grid threshold, by construction, and that is asserted exactly. On held-out
+    data the two thresholds differ by noise of about 1% either way from split
+    to split (over the ten splits random_state=0..9: mean test cost 54,335 vs
+    54,430, difference sd 524), so the held-out comparison allows 2%. The
+    split is the first seed, not one picked for a favourable outcome.
     """
-    X, y = make_classification(n_samples=300_000, weights=[0.99], random_state=2)
+    X, y = make_classification(n_samples=300_000, weights=[0.99], random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.5, stratify=y, random_state=2
+        X, y, test_size=0.5, stratify=y, random_state=0
     )
     cost = {"fp": 1, "fn": 50}
     ours = CostSensitiveThresholdClassifier(cost_matrix=cost, cv=5).fit(
@@ -159,7 +159,7 @@ def test_fraud_300k_beats_0_5_and_matches_tuned_threshold_classifier():
     ours_cost = total_cost(y_test, ours.predict(X_test), cost_matrix=cost)
     tuned_cost = total_cost(y_test, tuned.predict(X_test), cost_matrix=cost)
     default_cost = total_cost(y_test, ours.estimator_.predict(X_test), cost_matrix=cost)
-    assert ours_cost <= tuned_cost
+    assert ours_cost <= 1.02 * tuned_cost
     assert ours_cost < 0.6 * default_cost
     # On the out-of-fold scores the exact optimum is at least as cheap as the
     # threshold picked on a 100-point grid (same folds, same models).
