@@ -1,0 +1,638 @@
+"""Binary classifier whose decision threshold minimizes expected cost."""
+
+import numbers
+from inspect import signature
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    clone,
+)
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils import Bunch, _safe_indexing, get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import (
+    _check_method_params,
+    _num_samples,
+    check_is_fitted,
+    indexable,
+)
+
+from mlfound._kernels.sweep import _finish, _sweep_sorted, select_threshold
+from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
+from mlfound.utils._param_validation import (
+    HasMethods,
+    StrOptions,
+    _fit_context,
+)
+from mlfound.utils.validation import (
+    check_finite_target,
+    check_n_classes,
+    check_sample_weight,
+)
+
+__all__ = ["CostSensitiveThresholdClassifier"]
+
+_CONSTRAINTS = ("recall", "precision", "fpr")
+
+
+def _estimator_has(attr):
+    """Check the fitted ``estimator_`` if there is one, else ``estimator``."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self._get_estimator(), attr)
+
+    return check
+
+
+def _positive_scores(estimator, X, methods):
+    """Scores of ``classes_[1]`` from the first available method of ``methods``."""
+    for method in methods:
+        if hasattr(estimator, method):
+            scores = getattr(estimator, method)(X)
+            if method == "predict_proba":
+                scores = scores[:, 1]
+            return np.asarray(scores, dtype=np.float64).ravel(), method
+    raise AttributeError(
+        f"{type(estimator).__name__} has none of the methods {methods}."
+    )
+
+
+def _fit_and_score(estimator, X, y, fit_params, train, val, methods, classes):
+    """Fit on ``train`` (``None``: prefit) and return the scores on ``val``."""
+    if train is not None:
+        fit_params = _check_method_params(X, fit_params, indices=train)
+        estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **fit_params)
+        if not np.array_equal(estimator.classes_, classes):
+            raise ValueError(
+                f"A training fold holds only the classes {estimator.classes_!r} of "
+                f"{classes!r}; use fewer folds or a stratified splitter."
+            )
+    if val is None:
+        return estimator, None, None
+    X_val = X if val is Ellipsis else _safe_indexing(X, val)
+    scores, method = _positive_scores(estimator, X_val, methods)
+    return estimator, scores, method
+
+
+class CostSensitiveThresholdClassifier(
+    ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
+    """Binary classifier whose decision threshold minimizes expected cost.
+
+    The inner estimator is fitted on cross-validation folds; its out-of-fold
+    scores for the positive class are sorted once and a single pass computes
+    the exact cost of every possible threshold (one per distinct score, no
+    grid). The cheapest threshold, optionally under a recall, precision or
+    false-positive-rate constraint, becomes ``best_threshold_``, and the inner
+    estimator is refitted on all the data. ``predict`` returns the positive
+    class ``classes_[1]`` when the score is ``>= best_threshold_``.
+
+    Costs can be one matrix for all samples or one per sample (e.g. the
+    transaction amount lost on a missed fraud), passed to ``fit`` as
+    ``sample_cost``. When costs change, :meth:`set_costs` moves the operating
+    point on the stored out-of-fold scores without retraining.
+
+    Read more in the :ref:`User Guide <cost_sensitive>`.
+
+    Parameters
+    ----------
+    estimator : estimator instance, default=None
+        Binary classifier with ``predict_proba`` or ``decision_function``.
+        ``None`` means :class:`~sklearn.linear_model.LogisticRegression`.
+
+    cost_matrix : array-like of shape (2, 2) or dict, default=None
+        ``cost_matrix[i][j]`` is the cost of predicting ``j`` when the truth is
+        ``i``; index 0 is the negative class ``classes_[0]``, 1 the positive
+        class ``classes_[1]``. A dict such as ``{"fp": 1, "fn": 50}`` sets the
+        named entries (keys ``"tn"``, ``"fp"``, ``"fn"``, ``"tp"``; missing
+        ones cost 0). ``None`` is the 0/1 matrix ``[[0, 1], [1, 0]]``: every
+        error costs 1 and the threshold minimizes the error rate. Costs must
+        be finite, non-negative and not all zero.
+
+    constraint : tuple (str, float) or None, default=None
+        Minimize cost only among thresholds where ``("recall", r)``: recall
+        >= r; ``("precision", p)``: precision >= p (a threshold that flags
+        nothing has no precision and never qualifies); ``("fpr", f)``:
+        false-positive rate <= f. If no threshold qualifies, ``fit`` raises a
+        ``ValueError``; it never falls back to a default threshold.
+
+    cv : int, cross-validation generator, iterable or "prefit", default=5
+        How out-of-fold scores are obtained: an int is the number of folds of
+        a :class:`~sklearn.model_selection.StratifiedKFold`; a splitter or an
+        iterable of ``(train, test)`` index pairs is used as is (the scores of
+        every test fold are pooled); ``"prefit"`` takes an already fitted
+        ``estimator`` and tunes on the data passed to ``fit`` (use data the
+        estimator was not trained on).
+
+    refit : bool, default=True
+        Refit the estimator on the whole training set after the search.
+        ``refit=False`` is allowed with a single split and then keeps the
+        model fitted on its training part. Ignored when ``cv="prefit"``.
+
+    response_method : {"auto", "predict_proba", "decision_function"}, \
+            default="auto"
+        Which scores to threshold; ``"auto"`` tries ``predict_proba`` then
+        ``decision_function``.
+
+    n_jobs : int, default=None
+        Number of jobs fitting the folds (and the refit) in parallel with
+        joblib. ``None`` means 1 unless in a ``joblib.parallel_config``
+        context; ``-1`` means all processors.
+
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the stratified folds when ``cv`` is an int; ``None`` keeps
+        the data order (no shuffling).
+
+    Attributes
+    ----------
+    estimator_ : estimator instance
+        The fitted classifier used by ``predict``.
+
+    classes_ : ndarray of shape (2,)
+        The class labels; ``classes_[1]`` is the positive class.
+
+    best_threshold_ : float
+        The decision threshold on the scores of ``classes_[1]``: samples with
+        a score ``>=`` it are predicted positive. ``inf`` when flagging
+        nothing is cheapest.
+
+    best_cost_ : float
+        Expected cost per sample of ``best_threshold_`` on the out-of-fold
+        scores (weighted by ``sample_weight``).
+
+    cost_curve_ : dict
+        The exact curve over every distinct out-of-fold score, with keys
+        ``"thresholds"`` (``inf`` first, then decreasing), ``"costs"``
+        (expected cost per sample), ``"recall"``, ``"precision"`` and
+        ``"fpr"``.
+
+    cost_matrix_ : ndarray of shape (2, 2)
+        The validated cost matrix used (per-sample costs, when given at fit,
+        replace it in the search).
+
+    response_method_ : str
+        The estimator method that produced the scores.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``. Only defined if the
+        underlying estimator exposes such an attribute when fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``. Only defined if the
+        underlying estimator exposes such an attribute when fit.
+
+    See Also
+    --------
+    sklearn.model_selection.TunedThresholdClassifierCV : Threshold tuning on
+        a grid of thresholds for any scorer.
+    BayesMinimumRiskClassifier : Bayes decisions from (calibrated)
+        probabilities, for any number of classes.
+    mlfound.metrics.CostCurveDisplay : Plot of the cost curve.
+
+    Notes
+    -----
+    Out-of-fold scores of all folds are pooled into one curve, which assumes
+    the fold models score on a common scale (true for probabilities of the
+    same model family). Among thresholds of equal minimal cost, the one
+    closest to the default (0.5 for probabilities, 0 for decision
+    functions) is chosen.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from mlfound.model_selection import CostSensitiveThresholdClassifier
+    >>> X, y = make_classification(
+    ...     n_samples=2000, weights=[0.95], class_sep=0.8, random_state=0
+    ... )
+    >>> clf = CostSensitiveThresholdClassifier(cost_matrix={"fp": 1, "fn": 20})
+    >>> clf.fit(X, y).best_threshold_ < 0.5
+    True
+    >>> clf.predict(X[:5]).shape
+    (5,)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [
+            HasMethods(["fit", "predict_proba"]),
+            HasMethods(["fit", "decision_function"]),
+            None,
+        ],
+        "cost_matrix": ["array-like", dict, None],
+        "constraint": [tuple, None],
+        "cv": ["cv_object", StrOptions({"prefit"})],
+        "refit": ["boolean"],
+        "response_method": [StrOptions({"auto", "predict_proba", "decision_function"})],
+        "n_jobs": [numbers.Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        cost_matrix=None,
+        constraint=None,
+        cv=5,
+        refit=True,
+        response_method="auto",
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.cost_matrix = cost_matrix
+        self.constraint = constraint
+        self.cv = cv
+        self.refit = refit
+        self.response_method = response_method
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    @_fit_context(
+        # the inner estimator is validated by its own fit
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, sample_cost=None, **params):
+        """Fit the estimator on folds, find the cheapest threshold, refit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,)
+            Binary target.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the cost. They are also passed to the
+            inner estimator's ``fit`` when it accepts them (with metadata
+            routing enabled: when it requests them).
+
+        sample_cost : array-like of shape (n_samples, 2, 2), default=None
+            One ``[true][pred]`` cost matrix per sample (e.g.
+            ``sample_cost[:, 1, 0] = amount``); replaces ``cost_matrix`` in
+            the threshold search.
+
+        **params : dict
+            With metadata routing enabled, metadata routed to the inner
+            estimator's ``fit`` and the splitter's ``split`` (e.g. ``groups``).
+
+        Returns
+        -------
+        self : object
+            Fitted classifier.
+        """
+        X, y = indexable(X, y)
+        check_finite_target(np.asarray(y))
+        y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if y_type != "binary":
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target "
+                f"is {y_type!r}; use BayesMinimumRiskClassifier for more than two "
+                f"classes."
+            )
+        self.cost_matrix_ = _check_cost_matrix(self.cost_matrix, 2)
+        constraint = self._check_constraint()
+        n_samples = _num_samples(X)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, np.empty((n_samples, 0)))
+        if sample_cost is not None:
+            sample_cost = _check_sample_cost(sample_cost, n_samples)
+
+        estimator = self._get_estimator()
+        routed_params = self._route_params(estimator, sample_weight, params)
+        classes = np.unique(y)
+        check_n_classes(classes)
+
+        if self.response_method == "auto":
+            methods = ["predict_proba", "decision_function"]
+        else:
+            methods = [self.response_method]
+
+        if isinstance(self.cv, str) and self.cv == "prefit":
+            try:
+                check_is_fitted(estimator, "classes_")
+            except NotFittedError as exc:
+                raise NotFittedError(
+                    "When cv='prefit', the estimator must already be fitted."
+                ) from exc
+            if not np.array_equal(estimator.classes_, classes):
+                raise ValueError(
+                    f"The prefit estimator was fitted on the classes "
+                    f"{estimator.classes_!r}, but y holds {classes!r}."
+                )
+            self.estimator_ = estimator
+            scores, method = _positive_scores(estimator, X, methods)
+            val_index = np.arange(n_samples)
+        else:
+            cv = self._get_cv(y)
+            splits = list(cv.split(X, y, **routed_params.splitter.split))
+            if not self.refit and len(splits) > 1:
+                raise ValueError(
+                    f"refit=False needs a single train/validation split, but cv "
+                    f"gives {len(splits)}: set refit=True or pass one split."
+                )
+            fit_params = routed_params.estimator.fit
+            tasks = [(train, val) for train, val in splits]
+            if self.refit:
+                tasks.append((np.arange(n_samples), None))
+            results = Parallel(n_jobs=self.n_jobs)(
+                delayed(_fit_and_score)(
+                    clone(estimator), X, y, fit_params, train, val, methods, classes
+                )
+                for train, val in tasks
+            )
+            if self.refit:
+                self.estimator_ = results[-1][0]
+                results = results[:-1]
+            else:
+                self.estimator_ = results[0][0]
+            scores = np.concatenate([r[1] for r in results])
+            method = results[0][2]
+            rows = np.arange(n_samples)
+            val_index = np.concatenate([rows[np.asarray(val)] for _, val in splits])
+
+        if not np.all(np.isfinite(scores)):
+            raise ValueError(
+                f"The estimator's {method} returned NaN or infinite scores; "
+                f"they cannot be thresholded."
+            )
+        if scores.size and scores.min() == scores.max():
+            raise ValueError(
+                "The estimator makes constant predictions on the tuning data, "
+                "so no threshold can be optimized."
+            )
+        self.response_method_ = method
+        y_pos = (np.asarray(y)[val_index] == classes[1]).astype(np.int8)
+        weights = (
+            np.ones(val_index.shape[0])
+            if sample_weight is None
+            else sample_weight[val_index]
+        )
+        # Kept for set_costs: the out-of-fold scores and what they were
+        # computed on, in ascending order of score.
+        order = np.argsort(scores)
+        self._oof = {
+            "scores": scores,
+            "order": order,
+            "y": y_pos,
+            "weights": np.ascontiguousarray(weights, dtype=np.float64),
+            "index": val_index,
+            "n_samples": n_samples,
+        }
+        self._tune(sample_cost, constraint)
+
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
+        if hasattr(self.estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.estimator_.feature_names_in_
+        return self
+
+    def set_costs(self, cost_matrix=None, *, constraint="keep", sample_cost=None):
+        """Move the operating point to new costs without retraining.
+
+        The threshold search is redone on the out-of-fold scores stored at
+        ``fit``; the inner estimator is untouched. ``cost_matrix`` (and
+        ``constraint`` unless ``"keep"``) are also set as parameters, so
+        ``get_params`` describes the fitted state.
+
+        Parameters
+        ----------
+        cost_matrix : array-like of shape (2, 2) or dict, default=None
+            The new ``[true][pred]`` cost matrix (see the class docstring);
+            ``None`` is the 0/1 matrix.
+        constraint : tuple (str, float), None or "keep", default="keep"
+            The new constraint; ``"keep"`` keeps the current one.
+        sample_cost : array-like of shape (n_samples, 2, 2), default=None
+            New per-sample costs for the rows passed to ``fit``.
+
+        Returns
+        -------
+        self : object
+            The classifier with updated ``best_threshold_``, ``best_cost_``
+            and ``cost_curve_``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from mlfound.model_selection import CostSensitiveThresholdClassifier
+        >>> X, y = make_classification(n_samples=1000, random_state=0)
+        >>> clf = CostSensitiveThresholdClassifier(cost_matrix={"fp": 1, "fn": 1})
+        >>> clf = clf.fit(X, y)
+        >>> low = clf.set_costs({"fp": 1, "fn": 10}).best_threshold_
+        >>> high = clf.set_costs({"fp": 10, "fn": 1}).best_threshold_
+        >>> bool(low < high)
+        True
+        """
+        check_is_fitted(self, "_oof")
+        self.cost_matrix_ = _check_cost_matrix(cost_matrix, 2)
+        self.cost_matrix = cost_matrix
+        if not (isinstance(constraint, str) and constraint == "keep"):
+            self.constraint = constraint
+        constraint = self._check_constraint()
+        if sample_cost is not None:
+            sample_cost = _check_sample_cost(sample_cost, self._oof["n_samples"])
+        self._tune(sample_cost, constraint)
+        return self
+
+    def _tune(self, sample_cost, constraint):
+        oof = self._oof
+        if sample_cost is None:
+            costs = np.ascontiguousarray(self.cost_matrix_.reshape(1, 2, 2))
+            per_sample = False
+        else:
+            costs = np.ascontiguousarray(sample_cost[oof["index"]])
+            per_sample = True
+        sweep = _finish(
+            *_sweep_sorted(
+                oof["scores"], oof["order"], oof["y"], oof["weights"], costs, per_sample
+            )
+        )
+        default = 0.5 if self.response_method_ == "predict_proba" else 0.0
+        best = select_threshold(sweep, constraint=constraint, default=default)
+        total_weight = sweep["n_pos"] + sweep["n_neg"]
+        if total_weight <= 0:
+            raise ValueError("The sample weights of the tuning data sum to zero.")
+        curve_costs = sweep["costs"] / total_weight
+        self.best_threshold_ = float(sweep["thresholds"][best])
+        self.best_cost_ = float(curve_costs[best])
+        self.cost_curve_ = {
+            "thresholds": sweep["thresholds"],
+            "costs": curve_costs,
+            "recall": sweep["recall"],
+            "precision": sweep["precision"],
+            "fpr": sweep["fpr"],
+        }
+
+    def _check_constraint(self):
+        constraint = self.constraint
+        if constraint is None:
+            return None
+        if (
+            len(constraint) != 2
+            or not isinstance(constraint[0], str)
+            or not isinstance(constraint[1], numbers.Real)
+            or isinstance(constraint[1], bool)
+        ):
+            raise ValueError(
+                f"constraint must be None or a (name, value) pair such as "
+                f"('recall', 0.9); got {constraint!r}."
+            )
+        name, value = constraint
+        if name not in _CONSTRAINTS:
+            raise ValueError(
+                f"Unknown constraint {name!r}: use one of {list(_CONSTRAINTS)}, "
+                f"e.g. ('recall', 0.9)."
+            )
+        if not 0 <= value <= 1:
+            raise ValueError(
+                f"The {name} in constraint must lie in [0, 1]; got {value!r}."
+            )
+        return name, float(value)
+
+    def _get_cv(self, y=None):
+        if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
+            shuffle = self.random_state is not None
+            return StratifiedKFold(
+                n_splits=self.cv,
+                shuffle=shuffle,
+                random_state=self.random_state if shuffle else None,
+            )
+        return check_cv(self.cv, y=y, classifier=True)
+
+    def _get_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    def _route_params(self, estimator, sample_weight, params):
+        if _routing_enabled():
+            return process_routing(self, "fit", sample_weight=sample_weight, **params)
+        _raise_for_params(params, self, "fit")
+        fit_params = {}
+        if (
+            sample_weight is not None
+            and "sample_weight" in signature(estimator.fit).parameters
+        ):
+            fit_params["sample_weight"] = sample_weight
+        return Bunch(estimator=Bunch(fit=fit_params), splitter=Bunch(split={}))
+
+    @property
+    def classes_(self):
+        """Class labels; ``classes_[1]`` is the positive class."""
+        return self.estimator_.classes_
+
+    def predict(self, X):
+        """Predict ``classes_[1]`` where the score is ``>= best_threshold_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples, as accepted by the inner estimator.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The predicted classes.
+        """
+        check_is_fitted(self, "estimator_")
+        scores, _ = _positive_scores(self.estimator_, X, [self.response_method_])
+        return self.classes_[(scores >= self.best_threshold_).astype(np.intp)]
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the inner estimator (not thresholded).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            The inner estimator's probabilities.
+        """
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities from the inner estimator.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, 2)
+            The inner estimator's log-probabilities.
+        """
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the inner estimator (not thresholded).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The inner estimator's decision values.
+        """
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.decision_function(X)
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        ``sample_weight`` and ``sample_cost`` are consumed by the threshold
+        search itself; ``fit`` metadata is routed to the inner estimator's
+        ``fit`` and the splitter's ``split``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            encapsulating routing information.
+        """
+        router = (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self._get_estimator(),
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        )
+        if not (isinstance(self.cv, str) and self.cv == "prefit"):
+            router.add(
+                splitter=self._get_cv(),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.sparse = get_tags(self._get_estimator()).input_tags.sparse
+        return tags
