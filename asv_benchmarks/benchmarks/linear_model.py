@@ -280,7 +280,7 @@ def memory_bandwidth_gb_per_s(n_bytes=400_000_000, repeats=7):
     return a.nbytes / min(_timed(a.sum) for _ in range(repeats)) / 1e9
 
 
-def headline(repeats=3, kinds=("dense", "csr")):
+def headline(repeats=2, kinds=("dense", "csr")):
     """Print the numbers of the acceptance criteria (interleaved, best of N)."""
     import numba
 

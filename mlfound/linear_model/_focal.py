@@ -69,8 +69,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
     gamma : float, default=2.0
         Focusing parameter :math:`\gamma \ge 0`; 0 gives the cross-entropy.
 
-    alpha : float, array-like of shape (n_classes,), "balanced" or None, \
-            default=None
+    alpha : float, array-like of shape (n_classes,), "balanced" or None, default=None
         Class weights inside the loss. A float (two classes only) is the weight
         of the positive class ``classes_[1]``, the negative class gets
         ``1 - alpha`` (RetinaNet uses ``alpha=0.25`` with ``gamma=2``). An
@@ -126,8 +125,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int, default=256
         Mini-batch size of "sgd" and "adam".
 
-    learning_rate : {"constant", "invscaling", "warmup_cosine"}, \
-            default="constant"
+    learning_rate : {"constant", "invscaling", "warmup_cosine"}, default="constant"
         Schedule of "sgd"/"adam": ``eta0``; ``eta0 / (t + 1) ** power_t``;
         or a linear warm-up over the first ``warmup_fraction`` of the steps
         followed by a cosine decay to ``eta0 / 100``.
@@ -183,10 +181,10 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         Iterations (or epochs) run by the solver.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
