@@ -108,10 +108,11 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         first-order solvers with a learning-rate schedule, also used by
         :meth:`partial_fit`.
 
-    tol : float, default=1e-4
+    tol : float or None, default=1e-4
         "lbfgs" and "fista": tolerance on the max-norm of the (sub)gradient of
         the objective divided by ``C * sum(sample_weight)``; "sgd"/"adam":
-        minimum improvement of the monitored loss per epoch.
+        minimum improvement of the monitored loss per epoch. None runs
+        "sgd"/"adam" for exactly ``max_iter`` epochs (and means 0 otherwise).
 
     max_iter : int, default=100
         Iterations ("lbfgs", "fista") or epochs ("sgd", "adam").
@@ -227,7 +228,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions({"lbfgs", "fista", "sgd", "adam"})],
-        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -338,6 +339,9 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = self._full_sample_weight(sample_weight, X, codes)
         loss, target = self._make_loss(codes)
         X = _as_kernel_X(X)
+        # every fit starts the random stream afresh (partial_fit continues it)
+        self.__dict__.pop("_random_generator", None)
+        self._optimizer = None
         if self.solver in ("sgd", "adam"):
             w, n_iter = self._fit_minibatch(X, target, codes, sample_weight, loss)
         else:
@@ -354,16 +358,15 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             )
             objective.penalty = penalty
             w0 = self._initial_w(objective)
+            options = {
+                "tol": self.tol or 0.0,
+                "max_iter": self.max_iter,
+                "verbose": self.verbose,
+            }
             if self.solver == "lbfgs":
-                w, n_iter, _ = minimize_lbfgs(
-                    objective, w0, tol=self.tol, max_iter=self.max_iter,
-                    verbose=self.verbose,
-                )  # fmt: skip
+                w, n_iter, _ = minimize_lbfgs(objective, w0, **options)
             else:
-                w, n_iter, _ = minimize_proximal(
-                    objective, penalty, w0, tol=self.tol, max_iter=self.max_iter,
-                    verbose=self.verbose,
-                )  # fmt: skip
+                w, n_iter, _ = minimize_proximal(objective, penalty, w0, **options)
             objective.close()
             self._store(objective, w, X.dtype)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)

@@ -355,3 +355,10 @@ def test_threaded_objective_agrees_with_one_thread(sparse, monkeypatch):
     one = FocalLossClassifier(tol=1e-10, max_iter=1000).fit(Xf, y)
     two = FocalLossClassifier(tol=1e-10, max_iter=1000, n_jobs=2).fit(Xf, y)
     np.testing.assert_allclose(two.coef_, one.coef_, rtol=1e-7, atol=1e-9)
+
+
+def test_minibatch_fit_is_reproducible_and_idempotent():
+    X, y = _data(2)
+    model = FocalLossClassifier(solver="sgd", random_state=0, max_iter=5, tol=None)
+    first = model.fit(X, y).coef_.copy()
+    np.testing.assert_array_equal(model.fit(X, y).coef_, first)
