@@ -222,10 +222,12 @@ def test_label_smoothing_keeps_probabilities_away_from_zero_and_one():
     assert hard.predict_proba(X).min() < p.min()
 
 
-def test_float32_is_preserved_and_agrees_with_float64():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float32_is_preserved_and_agrees_with_float64(sparse):
     X, y = _data(3)
-    m32 = FocalLossClassifier(tol=1e-8).fit(X.astype(np.float32), y)
-    m64 = FocalLossClassifier(tol=1e-8).fit(X, y)
+    convert = sp.csr_matrix if sparse else np.asarray
+    m32 = FocalLossClassifier(tol=1e-8).fit(convert(X.astype(np.float32)), y)
+    m64 = FocalLossClassifier(tol=1e-8).fit(convert(X), y)
     assert m32.coef_.dtype == np.float32
     assert m64.coef_.dtype == np.float64
     np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-4, atol=1e-5)
