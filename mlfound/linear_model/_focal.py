@@ -3,7 +3,7 @@
 import numbers
 
 import numpy as np
-from joblib import effective_n_jobs
+from joblib import cpu_count, effective_n_jobs
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
@@ -161,10 +161,12 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
 
     n_jobs : int or None, default=None
         Threads that evaluate the objective of "lbfgs" and "fista" on
-        contiguous row chunks (the kernels release the GIL); ``None`` means 1
-        unless in a ``joblib.parallel_config`` context, ``-1`` all cores. Only
-        data with more than about 200,000 stored values per thread is split.
-        Results agree with ``n_jobs=1`` up to floating-point summation order.
+        contiguous row chunks (the kernels release the GIL). ``None`` uses the
+        physical cores, as scikit-learn's OpenMP-based estimators do; ``1`` is
+        serial; ``-1`` all logical cores. Only data with more than about
+        200,000 stored values per thread is split, so small problems always
+        run serially. Results agree with ``n_jobs=1`` up to floating-point
+        summation order (and are deterministic for a given ``n_jobs``).
 
     Attributes
     ----------
@@ -351,7 +353,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 target,
                 sample_weight,
                 fit_intercept=self.fit_intercept,
-                n_threads=effective_n_jobs(self.n_jobs),
+                n_threads=self._n_threads(),
             )
             penalty = make_penalty(
                 self.C, self.l1_ratio, objective.sw_sum, objective.n_coef
@@ -551,6 +553,11 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ helpers
+
+    def _n_threads(self):
+        if self.n_jobs is None:
+            return cpu_count(only_physical_cores=True)
+        return effective_n_jobs(self.n_jobs)
 
     def _rng(self):
         if not hasattr(self, "_random_generator"):

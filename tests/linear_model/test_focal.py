@@ -354,7 +354,7 @@ def test_threaded_objective_agrees_with_one_thread(sparse, monkeypatch):
     monkeypatch.setattr(_losses, "_MIN_WORK_PER_THREAD", 100)
     X, y = _data(3, n_samples=1000)
     Xf = sp.csr_matrix(X) if sparse else X
-    one = FocalLossClassifier(tol=1e-10, max_iter=1000).fit(Xf, y)
+    one = FocalLossClassifier(tol=1e-10, max_iter=1000, n_jobs=1).fit(Xf, y)
     two = FocalLossClassifier(tol=1e-10, max_iter=1000, n_jobs=2).fit(Xf, y)
     np.testing.assert_allclose(two.coef_, one.coef_, rtol=1e-7, atol=1e-9)
 
