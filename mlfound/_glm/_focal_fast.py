@@ -288,36 +288,42 @@ def softmax_focal_csr(
     grad_coef,
     grad_intercept,
 ):
-    """CSR twin of :func:`softmax_focal_dense`."""
+    """CSR twin of :func:`softmax_focal_dense` (blocked like the binary one)."""
     n_samples = indptr.shape[0] - 1
     n_classes = coef.shape[1]
-    z = np.empty(n_classes)
+    block = np.empty((_CSR_BLOCK, n_classes))
     dz = np.empty(n_classes)
     work = np.empty(n_classes)
     grad_coef[:, :] = 0.0
     grad_intercept[:] = 0.0
     total = 0.0
-    for i in range(n_samples):
-        for k in range(n_classes):
-            z[k] = intercept[k]
-        # unsigned loop indices: no negative-index wraparound in the hot loop
-        start = np.uintp(indptr[i])
-        stop = np.uintp(indptr[i + 1])
-        for jj in range(start, stop):
-            xij = data[jj]
-            j = np.uintp(indices[jj])
+    for i0 in range(0, n_samples, _CSR_BLOCK):
+        i1 = min(i0 + _CSR_BLOCK, n_samples)
+        for i in range(i0, i1):
+            r = i - i0
             for k in range(n_classes):
-                z[k] += xij * coef[j, k]
-        sw = sample_weight[i]
-        total += sw * softmax_focal_point(z, y[i], alpha, gamma, eps, dz, work)
-        for k in range(n_classes):
-            dz[k] *= sw
-            grad_intercept[k] += dz[k]
-        for jj in range(start, stop):
-            xij = data[jj]
-            j = np.uintp(indices[jj])
+                block[r, k] = intercept[k]
+            for jj in range(np.uintp(indptr[i]), np.uintp(indptr[i + 1])):
+                xij = data[jj]
+                j = np.uintp(indices[jj])
+                for k in range(n_classes):
+                    block[r, k] += xij * coef[j, k]
+        for i in range(i0, i1):
+            r = i - i0
+            sw = sample_weight[i]
+            total += sw * softmax_focal_point(
+                block[r], y[i], alpha, gamma, eps, dz, work
+            )
             for k in range(n_classes):
-                grad_coef[j, k] += xij * dz[k]
+                block[r, k] = dz[k] * sw
+                grad_intercept[k] += block[r, k]
+        for i in range(i0, i1):
+            r = i - i0
+            for jj in range(np.uintp(indptr[i]), np.uintp(indptr[i + 1])):
+                xij = data[jj]
+                j = np.uintp(indices[jj])
+                for k in range(n_classes):
+                    grad_coef[j, k] += xij * block[r, k]
     return total
 
 
