@@ -18,10 +18,15 @@ A *loss* here is a small object with
 minimise.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 
 from mlfound._glm import _focal_fast as _fast
+
+# Below this many stored values per thread, threads cost more than they save.
+_MIN_WORK_PER_THREAD = 200_000
 
 
 def _as_kernel_X(X):
@@ -33,6 +38,33 @@ def _as_kernel_X(X):
             X.sum_duplicates()
         return X
     return np.ascontiguousarray(X)
+
+
+class _CSRRows:
+    """Rows ``[start, stop)`` of a CSR matrix, without copying its arrays.
+
+    ``indptr`` is a slice of the full ``indptr``: its entries stay absolute
+    offsets into ``data``/``indices``, which is all the kernels need.
+    """
+
+    def __init__(self, X, start, stop):
+        self.data = X.data
+        self.indices = X.indices
+        self.indptr = X.indptr[start : stop + 1]
+        self.shape = (stop - start, X.shape[1])
+
+
+def _is_csr(X):
+    return hasattr(X, "indptr")
+
+
+def _row_chunks(X, n_threads):
+    """Split the rows of ``X`` into at most ``n_threads`` contiguous chunks."""
+    n_samples = X.shape[0]
+    work = X.indptr[-1] if _is_csr(X) else X.size
+    n_chunks = int(max(1, min(n_threads, work // _MIN_WORK_PER_THREAD, n_samples)))
+    bounds = np.linspace(0, n_samples, n_chunks + 1).astype(np.intp)
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 class BinaryFocalLoss:
@@ -67,7 +99,7 @@ class BinaryFocalLoss:
             self.label_smoothing,
             grad,
         )
-        if sp.issparse(X):
+        if _is_csr(X):
             value = _fast.binary_focal_csr(X.data, X.indices, X.indptr, *args)
         else:
             value = _fast.binary_focal_dense(X, *args)
@@ -141,7 +173,7 @@ class SoftmaxFocalLoss:
             grad_coef,
             grad_int,
         )
-        if sp.issparse(X):
+        if _is_csr(X):
             return _fast.softmax_focal_csr(X.data, X.indices, X.indptr, *args)
         return _fast.softmax_focal_dense(X, *args)
 
@@ -171,6 +203,11 @@ class LinearObjective:
     of the sample weights, as scikit-learn's ``LogisticRegression`` does, and
     the penalty's smooth part (if any) is added.
 
+    With ``n_threads > 1`` the rows are split into that many contiguous chunks
+    (fewer on small data), each evaluated by the (GIL-free) kernel in its own
+    thread into its own gradient buffer; the buffers are then summed in chunk
+    order, so the result is deterministic for a given ``n_threads``.
+
     Parameters
     ----------
     loss : loss object (see the module docstring)
@@ -182,9 +219,12 @@ class LinearObjective:
     fit_intercept : bool
     penalty : penalty object or None
         Only its ``smooth_value_grad`` is used here.
+    n_threads : int, default=1
     """
 
-    def __init__(self, loss, X, y, sample_weight, *, fit_intercept, penalty=None):
+    def __init__(
+        self, loss, X, y, sample_weight, *, fit_intercept, penalty=None, n_threads=1
+    ):
         self.loss = loss
         self.X = X
         self.y = y
@@ -196,9 +236,20 @@ class LinearObjective:
         self.sw_sum = float(np.sum(sample_weight))
         self.n_coef = self.n_features * self.n_outputs
         self.n_params = self.n_coef + (self.n_outputs if fit_intercept else 0)
-        self._grad_coef = np.empty((self.n_features, self.n_outputs))
-        self._grad_int = np.empty(self.n_outputs)
         self._zero_int = np.zeros(self.n_outputs)
+        self._chunks = []
+        for start, stop in _row_chunks(X, n_threads):
+            rows = _CSRRows(X, start, stop) if _is_csr(X) else X[start:stop]
+            self._chunks.append(
+                (
+                    rows,
+                    y[start:stop],
+                    sample_weight[start:stop],
+                    np.empty((self.n_features, self.n_outputs)),
+                    np.empty(self.n_outputs),
+                )
+            )
+        self._pool = None
 
     def unpack(self, w):
         """Views ``(coef (n_features, n_outputs), intercept (n_outputs,))``."""
@@ -207,24 +258,58 @@ class LinearObjective:
             return coef, w[self.n_coef :]
         return coef, self._zero_int
 
+    def _evaluate_chunks(self, w):
+        coef, intercept = self.unpack(w)
+
+        def run(chunk):
+            X, y, sw, grad_coef, grad_int = chunk
+            return self.loss.loss_gradient(X, y, sw, coef, intercept, grad_coef,
+                                           grad_int)  # fmt: skip
+
+        if len(self._chunks) == 1:
+            values = [run(self._chunks[0])]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=len(self._chunks))
+            values = list(self._pool.map(run, self._chunks))
+        value = 0.0
+        grad = np.zeros(self.n_params)
+        for v, (_, _, _, grad_coef, grad_int) in zip(values, self._chunks, strict=True):
+            value += v
+            grad[: self.n_coef] += grad_coef.ravel()
+            if self.fit_intercept:
+                grad[self.n_coef :] += grad_int
+        return value, grad
+
     def data_value_grad(self, w, X=None, y=None, sample_weight=None):
         """Normalised data term and its gradient (optionally on other rows)."""
         if X is None:
-            X, y, sample_weight = self.X, self.y, self.sample_weight
+            value, grad = self._evaluate_chunks(w)
             sw_sum = self.sw_sum
         else:
             sw_sum = float(np.sum(sample_weight))
-        coef, intercept = self.unpack(w)
-        value = self.loss.loss_gradient(
-            X, y, sample_weight, coef, intercept, self._grad_coef, self._grad_int
-        )
-        grad = np.empty(self.n_params)
-        grad[: self.n_coef] = self._grad_coef.ravel()
-        if self.fit_intercept:
-            grad[self.n_coef :] = self._grad_int
+            coef, intercept = self.unpack(w)
+            grad_coef = np.empty((self.n_features, self.n_outputs))
+            grad_int = np.empty(self.n_outputs)
+            value = self.loss.loss_gradient(
+                X, y, sample_weight, coef, intercept, grad_coef, grad_int
+            )
+            grad = np.empty(self.n_params)
+            grad[: self.n_coef] = grad_coef.ravel()
+            if self.fit_intercept:
+                grad[self.n_coef :] = grad_int
         scale = 1.0 / sw_sum if sw_sum > 0 else 0.0
         grad *= scale
         return value * scale, grad
+
+    def close(self):
+        """Shut the worker threads down (also done when garbage-collected)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __del__(self):
+        self.close()
 
     def __call__(self, w):
         """Value and gradient of the smooth objective (data + smooth penalty)."""

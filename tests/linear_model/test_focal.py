@@ -222,10 +222,12 @@ def test_label_smoothing_keeps_probabilities_away_from_zero_and_one():
     assert hard.predict_proba(X).min() < p.min()
 
 
-def test_float32_is_preserved_and_agrees_with_float64():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_float32_is_preserved_and_agrees_with_float64(sparse):
     X, y = _data(3)
-    m32 = FocalLossClassifier(tol=1e-8).fit(X.astype(np.float32), y)
-    m64 = FocalLossClassifier(tol=1e-8).fit(X, y)
+    convert = sp.csr_matrix if sparse else np.asarray
+    m32 = FocalLossClassifier(tol=1e-8).fit(convert(X.astype(np.float32)), y)
+    m64 = FocalLossClassifier(tol=1e-8).fit(convert(X), y)
     assert m32.coef_.dtype == np.float32
     assert m64.coef_.dtype == np.float64
     np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-4, atol=1e-5)
@@ -343,3 +345,22 @@ def test_errors_on_targets():
     model = FocalLossClassifier().partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="not in classes"):
         model.partial_fit(X, y + 5)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_threaded_objective_agrees_with_one_thread(sparse, monkeypatch):
+    from mlfound._glm import _losses
+
+    monkeypatch.setattr(_losses, "_MIN_WORK_PER_THREAD", 100)
+    X, y = _data(3, n_samples=1000)
+    Xf = sp.csr_matrix(X) if sparse else X
+    one = FocalLossClassifier(tol=1e-10, max_iter=1000, n_jobs=1).fit(Xf, y)
+    two = FocalLossClassifier(tol=1e-10, max_iter=1000, n_jobs=2).fit(Xf, y)
+    np.testing.assert_allclose(two.coef_, one.coef_, rtol=1e-7, atol=1e-9)
+
+
+def test_minibatch_fit_is_reproducible_and_idempotent():
+    X, y = _data(2)
+    model = FocalLossClassifier(solver="sgd", random_state=0, max_iter=5, tol=None)
+    first = model.fit(X, y).coef_.copy()
+    np.testing.assert_array_equal(model.fit(X, y).coef_, first)
