@@ -113,3 +113,15 @@ def _check_scalar_positive(value, *, name):
     if not isinstance(value, numbers.Real) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}.")
     return value
+
+
+def check_feature_names_in(estimator, input_features=None):
+    """Input feature names for ``get_feature_names_out``.
+
+    ``feature_names_in_`` (or ``x0``, ``x1``, ...) when ``input_features`` is
+    None; otherwise ``input_features`` after checking it matches. A thin wrapper
+    over scikit-learn's private helper so that a rename upstream costs one edit.
+    """
+    from sklearn.utils.validation import _check_feature_names_in
+
+    return _check_feature_names_in(estimator, input_features)
