@@ -926,8 +926,9 @@ def _factorize_object(values, name):
         kind = pd.api.types.infer_dtype(values, skipna=True)
         if kind.startswith("mixed") and kind != "mixed-integer-float":
             raise TypeError(
-                f"Feature {name!r} mixes strings and numbers ({kind}); encoders "
-                f"need one type per feature. Convert it with .astype(str)."
+                f"Feature {name!r} holds values of mixed types ({kind}): each "
+                f"argument must be a string or a number, of one type per feature. "
+                f"Convert the column with .astype(str)."
             )
         codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
         return codes.astype(np.int32), np.asarray(uniques, dtype=object)
@@ -936,8 +937,9 @@ def _factorize_object(values, name):
         uniques = sorted(set(present))
     except TypeError as exc:
         raise TypeError(
-            f"Feature {name!r} mixes strings and numbers; encoders need one type "
-            f"per feature. Convert it with .astype(str)."
+            f"Feature {name!r} holds values of mixed types: each argument must "
+            f"be a string or a number, of one type per feature. Convert the "
+            f"column with .astype(str)."
         ) from exc
     categories = np.array(uniques, dtype=object)
     return _lookup_object(values, categories), categories

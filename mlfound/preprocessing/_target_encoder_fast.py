@@ -40,9 +40,11 @@ def _encode_value(w, s, sq, prior, var, smooth, auto):
     if ssd < 0.0:
         ssd = 0.0
     num = var * w
-    lam = num / (num + ssd / w)
-    if np.isnan(lam):
+    den = num + ssd / w
+    if not den > 0.0:
+        # var == ssd == 0: the shrinkage is undefined (NaN in scikit-learn).
         return prior
+    lam = num / den
     return lam * mean + (1.0 - lam) * prior
 
 
