@@ -1,6 +1,7 @@
 """Leakage-safe target encoding with one-pass statistics."""
 
 import numbers
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -28,6 +29,8 @@ from mlfound._kernels.groupby import _group_fold_sums, _group_sums
 from mlfound.preprocessing._target_encoder_fast import (
     _cross_fit_encode,
     _encode_table,
+    _first_appearance_codes,
+    _scatter_by_class,
     _gather,
     _ordered_encode,
 )
@@ -252,7 +255,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         self : object
             Fitted encoder.
         """
-        columns, values, squares, weights = self._setup(X, y, sample_weight)
+        columns, values, squares, weights, _ = self._setup(X, y, sample_weight)
         self._fit_columns(columns, values, squares, weights)
         return self
 
@@ -287,12 +290,14 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         """
         _raise_for_params(params, self, "fit_transform")
         y_raw = y
-        columns, values, squares, weights = self._setup(X, y, sample_weight)
+        columns, values, squares, weights, y_codes = self._setup(
+            X, y, sample_weight
+        )
         n_samples = values.shape[0]
         n_values = values.shape[1]
         out = np.empty((n_samples, len(columns) * n_values), dtype=np.float64)
         if self.strategy == "cross_fit":
-            split = self._folds(X, y_raw, n_samples, params)
+            split = self._folds(X, y_raw, y_codes, n_samples, params)
             self._fit_columns(
                 columns, values, squares, weights, out=out, split=split
             )
@@ -334,7 +339,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             The updated encoder.
         """
         first = not hasattr(self, "_stats")
-        columns, values, squares, weights = self._setup(
+        columns, values, squares, weights, _ = self._setup(
             X, y, sample_weight, reset=first, classes=classes
         )
         if first:
@@ -431,8 +436,14 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         y = _as_1d_target(y)
         check_consistent_length(np.empty(n_samples), y)
         if reset:
-            self._set_target_type(y, classes)
-        values, squares = self._target_values(y, reset=reset)
+            y_codes = self._set_target_type(y, classes)
+        elif self.target_type_ != "continuous":
+            if y.dtype.kind in "fc":
+                check_finite_target(y)
+            y_codes = self._class_codes(y)
+        else:
+            y_codes = None
+        values, squares = self._target_values(y, y_codes, reset=reset)
         if sample_weight is None:
             weights = None
         else:
@@ -440,7 +451,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             weights = np.ascontiguousarray(weights, dtype=np.float64)
         if reset:
             self._check_categories_param()
-        return columns, values, squares, weights
+        return columns, values, squares, weights, y_codes
 
     def _columns(self, X, *, reset):
         """Validate ``X`` and split it into 1-d columns (no copy of DataFrames)."""
@@ -459,10 +470,11 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         return [X[:, j] for j in range(X.shape[1])]
 
     def _set_target_type(self, y, classes):
+        """Set ``target_type_`` and ``classes_``; return the class code of each row."""
         kinds = ("binary", "multiclass", "continuous")
         if y.dtype.kind in "fc":
             check_finite_target(y)
-        inferred = type_of_target(y, input_name="y")
+        inferred, uniques, codes = _type_of_target(y)
         if self.target_type == "auto":
             if inferred not in kinds:
                 raise ValueError(
@@ -482,16 +494,36 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         self.target_type_ = target_type
         if target_type == "continuous":
             self.classes_ = None
-            return
-        labels = y if classes is None else np.asarray(classes)
-        self.classes_ = np.unique(labels)
+            return None
+        if uniques is None:
+            uniques = np.unique(y)
+        if classes is None:
+            self.classes_ = uniques
+        else:
+            self.classes_ = np.unique(np.asarray(classes))
         if target_type == "binary" and len(self.classes_) > 2:
             raise ValueError(
                 f"target_type='binary' but y has {len(self.classes_)} classes. "
                 f"Use target_type='multiclass' (one output column per class)."
             )
+        if codes is None or classes is not None:
+            return self._class_codes(y, uniques)
+        return codes
 
-    def _target_values(self, y, *, reset):
+    def _class_codes(self, y, uniques=None):
+        """Index of each label of ``y`` in ``classes_`` (error if unknown)."""
+        if uniques is None:
+            uniques = np.unique(y)
+        unseen = np.setdiff1d(uniques, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen.tolist()!r} that are not in "
+                f"classes_ {self.classes_.tolist()!r}; pass every class to the "
+                f"first partial_fit call with classes=..."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int32)
+
+    def _target_values(self, y, codes, *, reset):
         """Target as float64 value columns (and squares for continuous y)."""
         if self.target_type_ == "continuous":
             try:
@@ -508,25 +540,13 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                 self._shift = np.array([np.mean(y)]) if y.size else np.zeros(1)
             centred = y - self._shift[0]
             return centred[:, None], (centred * centred)[:, None]
-        if y.dtype.kind in "fc":
-            check_finite_target(y)
-        if not reset:
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
-            if unseen.size:
-                raise ValueError(
-                    f"y contains labels {unseen.tolist()!r} that are not in "
-                    f"classes_ {self.classes_.tolist()!r}; pass every class to the "
-                    f"first partial_fit call with classes=..."
-                )
+        n_classes = len(self.classes_)
         if reset:
-            self._shift = np.zeros(1 if self.target_type_ == "binary" else
-                                   len(self.classes_))  # fmt: skip
+            self._shift = np.zeros(1 if self.target_type_ == "binary" else n_classes)
         if self.target_type_ == "binary":
-            positive = self.classes_[-1] if len(self.classes_) == 2 else None
-            values = (y == positive).astype(np.float64)[:, None]
-            return values, None
-        codes = np.searchsorted(self.classes_, y)
-        values = np.zeros((y.shape[0], len(self.classes_)), dtype=np.float64)
+            positive = 1 if n_classes == 2 else -1
+            return (codes == positive).astype(np.float64)[:, None], None
+        values = np.zeros((y.shape[0], n_classes), dtype=np.float64)
         values[np.arange(y.shape[0]), codes] = 1.0
         return values, None
 
@@ -557,7 +577,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------- CV folds
 
-    def _folds(self, X, y, n_samples, params):
+    def _folds(self, X, y, y_codes, n_samples, params):
         """Fold of each row, or the explicit (train, test) pairs."""
         from sklearn.model_selection import (
             GroupKFold,
@@ -574,6 +594,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             shuffle=True,
             random_state=self.random_state,
         )
+        fast = _fast_folds(cv, y_codes, n_samples)
+        if fast is not None:
+            return fast, cv.n_splits, None
         if _routing_enabled():
             if params.get("groups") is not None:
                 X, y, params["groups"] = indexable(X, y, params["groups"])
@@ -850,6 +873,88 @@ def _as_1d_target(y):
             f"Encode one target at a time."
         )
     return y
+
+
+def _fast_folds(cv, y_codes, n_samples):
+    """Fold of each row for KFold and StratifiedKFold, without their splits.
+
+    Reproduces ``KFold._iter_test_indices`` and
+    ``StratifiedKFold._make_test_folds`` exactly (same random draws), at the
+    cost of one pass instead of ``n_splits`` boolean masks and two sorts.
+    Returns None for any other splitter.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if type(cv) is KFold:
+        if cv.n_splits > n_samples:
+            return None  # let split() raise its error
+        indices = np.arange(n_samples)
+        if cv.shuffle:
+            check_random_state(cv.random_state).shuffle(indices)
+        sizes = np.full(cv.n_splits, n_samples // cv.n_splits, dtype=np.intp)
+        sizes[: n_samples % cv.n_splits] += 1
+        folds = np.empty(n_samples, dtype=np.int32)
+        folds[indices] = np.repeat(np.arange(cv.n_splits, dtype=np.int32), sizes)
+        return folds
+    if type(cv) is not StratifiedKFold or y_codes is None:
+        return None
+    if cv.n_splits > n_samples:
+        return None
+    rng = check_random_state(cv.random_state)
+    n_classes = int(y_codes.max()) + 1
+    y_encoded = _first_appearance_codes(y_codes, n_classes)
+    y_counts = np.bincount(y_encoded, minlength=n_classes)
+    y_counts = y_counts[y_counts > 0]
+    n_classes = len(y_counts)
+    if np.all(cv.n_splits > y_counts):
+        raise ValueError(
+            f"n_splits={cv.n_splits} cannot be greater than the number of "
+            f"members in each class."
+        )
+    if cv.n_splits > np.min(y_counts):
+        warnings.warn(
+            f"The least populated class in y has only {np.min(y_counts)} members, "
+            f"which is less than n_splits={cv.n_splits}.",
+            UserWarning,
+        )
+    # Round robin over the sorted labels: class c holds positions
+    # [start_c, end_c) of the sorted y; fold i gets the positions = i mod k.
+    k = cv.n_splits
+    end = np.cumsum(y_counts)
+    start = end - y_counts
+    i = np.arange(k)[:, None]
+    below = lambda b: np.maximum(0, (b[None, :] - i + k - 1) // k)  # noqa: E731
+    allocation = below(end) - below(start)
+    per_class = []
+    for c in range(n_classes):
+        folds_for_class = np.arange(k, dtype=np.int32).repeat(allocation[:, c])
+        if cv.shuffle:
+            rng.shuffle(folds_for_class)
+        per_class.append(folds_for_class)
+    # folds[y_encoded == c] = per_class[c] for every class, in one pass.
+    return _scatter_by_class(y_encoded, np.concatenate(per_class), start)
+
+
+def _type_of_target(y):
+    """``type_of_target`` with the sorted classes and codes as by-products.
+
+    For a 1-d numeric ``y`` this replaces the sort-based ``np.unique`` of
+    ``type_of_target`` by one linear-time factorization whose codes are
+    reused; any other ``y`` goes through scikit-learn's function.
+    """
+    if y.ndim == 1 and y.dtype.kind in "iub" and y.size:
+        codes, uniques = factorize(y)
+        if y.dtype.kind == "b":
+            uniques = uniques.astype(bool)
+        kind = "multiclass" if len(uniques) > 2 else "binary"
+        return kind, uniques.astype(y.dtype, copy=False), codes
+    if y.ndim == 1 and y.dtype.kind == "f" and y.size:
+        if np.any(y != y.astype(np.int64)):
+            return "continuous", None, None
+        codes, uniques = factorize(y)
+        kind = "multiclass" if len(uniques) > 2 else "binary"
+        return kind, uniques, codes
+    return type_of_target(y, input_name="y"), None, None
 
 
 def _totals(stacked, weights, n_values):

@@ -87,41 +87,48 @@ def _cross_fit_encode(
     """Out-of-fold encoding of every row from per-(category, fold) statistics.
 
     The statistics of the training part of fold ``f`` for category ``c`` are
-    the category totals minus the fold's own: no refit per fold.
+    the category totals minus the fold's own: no refit per fold. The encoding
+    of every (category, fold) pair is computed once, then gathered per row;
+    codes ``>= n_categories`` (no category) get the fold's prior.
     """
     n_categories, n_folds = counts.shape
     n_values = sums.shape[2]
-    total_w = np.zeros(n_categories)
-    total_s = np.zeros((n_categories, n_values))
-    total_sq = np.zeros((n_categories, n_values))
+    table = np.empty((n_categories + 1, n_folds, n_values), dtype=np.float64)
     for c in range(n_categories):
+        total_w = 0.0
         for f in range(n_folds):
-            total_w[c] += counts[c, f]
-            for j in range(n_values):
-                total_s[c, j] += sums[c, f, j]
+            total_w += counts[c, f]
+        for j in range(n_values):
+            total_s = 0.0
+            total_sq = 0.0
+            for f in range(n_folds):
+                total_s += sums[c, f, j]
                 if squares is not None:
-                    total_sq[c, j] += squares[c, f, j]
+                    total_sq += squares[c, f, j]
+            for f in range(n_folds):
+                w = total_w - counts[c, f]
+                # Weighted totals minus a fold's share can leave rounding dust
+                # where the category has no training rows at all.
+                if w <= 1e-12 * total_w:
+                    w = 0.0
+                s = total_s - sums[c, f, j]
+                if squares is None:
+                    sq = s
+                else:
+                    sq = total_sq - squares[c, f, j]
+                table[c, f, j] = shift[j] + _encode_value(
+                    w, s, sq, fold_prior[f, j], fold_var[f, j], smooth, auto
+                )
+    for f in range(n_folds):
+        for j in range(n_values):
+            table[n_categories, f, j] = shift[j] + fold_prior[f, j]
     for i in range(codes.shape[0]):
         c = codes[i]
+        if c < 0 or c > n_categories:
+            c = n_categories
         f = folds[i]
-        if c < 0 or c >= n_categories:
-            for j in range(n_values):
-                out[i, col0 + j] = shift[j] + fold_prior[f, j]
-            continue
-        w = total_w[c] - counts[c, f]
-        # Weighted totals minus a fold's share can leave rounding dust where
-        # the category has no training rows at all.
-        if w <= 1e-12 * total_w[c]:
-            w = 0.0
         for j in range(n_values):
-            s = total_s[c, j] - sums[c, f, j]
-            if squares is None:
-                sq = s
-            else:
-                sq = total_sq[c, j] - squares[c, f, j]
-            out[i, col0 + j] = shift[j] + _encode_value(
-                w, s, sq, fold_prior[f, j], fold_var[f, j], smooth, auto
-            )
+            out[i, col0 + j] = table[c, f, j]
 
 
 @njit
@@ -199,3 +206,30 @@ def _ordered_encode(
                 run_s[c, j] += wi * values[i, j]
                 if squares is not None:
                     run_sq[c, j] += wi * squares[i, j]
+
+
+@njit
+def _first_appearance_codes(codes, n_classes):
+    """Relabel class codes by order of first appearance (0 = first seen)."""
+    rank = np.full(n_classes, -1, dtype=np.int32)
+    out = np.empty(codes.shape[0], dtype=np.int32)
+    n_seen = 0
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        if rank[c] < 0:
+            rank[c] = n_seen
+            n_seen += 1
+        out[i] = rank[c]
+    return out
+
+
+@njit
+def _scatter_by_class(y_encoded, per_class, start):
+    """``out[y_encoded == c] = per_class[start[c]:start[c + 1]]`` for all c."""
+    position = start.copy()
+    out = np.empty(y_encoded.shape[0], dtype=np.int32)
+    for i in range(y_encoded.shape[0]):
+        c = y_encoded[i]
+        out[i] = per_class[position[c]]
+        position[c] += 1
+    return out
