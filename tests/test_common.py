@@ -14,7 +14,6 @@ import pytest
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
 from sklearn.base import clone, is_classifier, is_regressor
-from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -24,6 +23,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from mlfound.utils import all_estimators
 from mlfound.utils._test_common import (
     _construct_instance,
+    _fit_data,
     _get_expected_failed_checks,
 )
 
@@ -47,21 +47,6 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-def _data(estimator, *, imbalanced=False):
-    if is_regressor(estimator):
-        X, y = make_regression(n_samples=120, n_features=4, random_state=0)
-        return X, y
-    X, y = make_classification(
-        n_samples=200,
-        n_features=4,
-        n_informative=3,
-        n_redundant=0,
-        weights=[0.85, 0.15] if imbalanced else None,
-        random_state=0,
-    )
-    return X, y
-
-
 def _as_predictor(estimator):
     """A transformer is followed by a classifier so that it can be scored."""
     if is_classifier(estimator) or is_regressor(estimator):
@@ -79,7 +64,7 @@ def _grid_param(estimator):
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=ESTIMATOR_IDS)
 def test_clone_and_pickle_round_trip(estimator):
-    X, y = _data(estimator)
+    X, y = _fit_data(estimator)
     fitted = clone(estimator).fit(X, y)
     restored = pickle.loads(pickle.dumps(fitted))
     compared = 0
@@ -95,7 +80,7 @@ def test_clone_and_pickle_round_trip(estimator):
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=ESTIMATOR_IDS)
 def test_in_pipeline(estimator):
-    X, y = _data(estimator)
+    X, y = _fit_data(estimator)
     if is_classifier(estimator) or is_regressor(estimator):
         pipe = make_pipeline(StandardScaler(), clone(estimator))
     else:
@@ -107,7 +92,7 @@ def test_in_pipeline(estimator):
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=ESTIMATOR_IDS)
 def test_in_grid_search_with_parallel_jobs(estimator):
-    X, y = _data(estimator)
+    X, y = _fit_data(estimator)
     name, value = _grid_param(estimator)
     model = _as_predictor(clone(estimator))
     key = name if type(model) is type(estimator) else f"{model.steps[0][0]}__{name}"
@@ -123,7 +108,7 @@ def test_after_smote_in_imblearn_pipeline(estimator):
         pytest.skip("SMOTE resamples classification targets only.")
     if not estimator.__sklearn_tags__().input_tags.two_d_array:
         pytest.skip("Estimator does not accept numeric 2-d input.")
-    X, y = _data(estimator, imbalanced=True)
+    X, y = _fit_data(estimator, imbalanced=True)
     model = _as_predictor(clone(estimator))
     pipe = make_imblearn_pipeline(SMOTE(random_state=0), model)
     pipe.fit(X, y)

@@ -17,6 +17,28 @@ TEST_PARAMS = {}
 EXPECTED_FAILED_CHECKS = {}
 
 
+def _fit_data(estimator, *, imbalanced=False):
+    """Small ``(X, y)`` that ``estimator`` can be fitted on in the common tests.
+
+    Regressors get a regression problem; every other estimator (classifiers,
+    ordinal models, supervised transformers, meta-estimators) a binary
+    classification problem with four numeric features.
+    """
+    from sklearn.base import is_regressor
+    from sklearn.datasets import make_classification, make_regression
+
+    if is_regressor(estimator):
+        return make_regression(n_samples=120, n_features=4, random_state=0)
+    return make_classification(
+        n_samples=200,
+        n_features=4,
+        n_informative=3,
+        n_redundant=0,
+        weights=[0.85, 0.15] if imbalanced else None,
+        random_state=0,
+    )
+
+
 def _construct_instance(estimator_class):
     """The default instance of ``estimator_class`` used by the common tests."""
     estimator = estimator_class()

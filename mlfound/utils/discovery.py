@@ -103,6 +103,12 @@ def all_displays():
     -------
     displays : list of tuples
         ``(name, class)`` pairs sorted by name.
+
+    Examples
+    --------
+    >>> from mlfound.utils import all_displays
+    >>> all(name.endswith("Display") for name, _ in all_displays())
+    True
     """
     return _public_members(
         lambda obj: inspect.isclass(obj) and obj.__name__.endswith("Display")
@@ -116,5 +122,11 @@ def all_functions():
     -------
     functions : list of tuples
         ``(name, function)`` pairs sorted by name.
+
+    Examples
+    --------
+    >>> from mlfound.utils import all_functions
+    >>> "all_estimators" in dict(all_functions())
+    True
     """
     return _public_members(inspect.isfunction)

@@ -25,6 +25,30 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
 
     A thin wrapper over scikit-learn's private helper so that a rename upstream
     costs one edit. Negative weights are rejected by default.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        The weights; a scalar is broadcast, ``None`` means all ones.
+    X : array-like of shape (n_samples, n_features)
+        The data the weights belong to (only its length is used).
+    dtype : dtype, default=None
+        Output dtype; ``None`` keeps float32 for float32 ``X`` and uses
+        float64 otherwise.
+    ensure_non_negative : bool, default=True
+        Whether to raise on negative weights.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,)
+        The validated weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlfound.utils.validation import check_sample_weight
+    >>> check_sample_weight(None, np.zeros((3, 2)))
+    array([1., 1., 1.])
     """
     return _check_sample_weight(
         sample_weight, X, dtype=dtype, ensure_non_negative=ensure_non_negative
@@ -36,10 +60,24 @@ def check_finite_target(y, *, name="y"):
 
     Parameters
     ----------
-    y : ndarray
-        The target, already converted to an array.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        The target.
     name : str, default="y"
         The parameter name used in the error message.
+
+    Returns
+    -------
+    y : ndarray
+        The target as an array, unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlfound.utils.validation import check_finite_target
+    >>> check_finite_target(np.array([0.0, np.nan]))
+    Traceback (most recent call last):
+        ...
+    ValueError: Input y contains NaN or infinity (1 of 2 values)...
     """
     y = np.asarray(y)
     if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
@@ -53,7 +91,28 @@ def check_finite_target(y, *, name="y"):
 
 
 def check_n_classes(classes, *, min_classes=2, name="y"):
-    """Raise a clear error when a classification target has too few classes."""
+    """Raise a clear error when a classification target has too few classes.
+
+    Parameters
+    ----------
+    classes : array-like
+        The distinct classes found in the target.
+    min_classes : int, default=2
+        The smallest number of classes that can be fitted.
+    name : str, default="y"
+        The parameter name used in the error message.
+
+    Returns
+    -------
+    n_classes : int
+        The number of classes.
+
+    Examples
+    --------
+    >>> from mlfound.utils.validation import check_n_classes
+    >>> check_n_classes(["no", "yes"])
+    2
+    """
     n_classes = len(classes)
     if n_classes < min_classes:
         raise ValueError(
@@ -69,6 +128,24 @@ def check_positive_integers(values, *, name):
 
     Floats that are whole numbers (``3.0``) are accepted; ``2.5``, ``0``,
     negative values, NaN and non-numeric values raise a ``ValueError``.
+
+    Parameters
+    ----------
+    values : array-like
+        The values to check, e.g. 1-based positions in a ranked list.
+    name : str
+        The parameter name used in the error message.
+
+    Returns
+    -------
+    values : ndarray of int64
+        The values as integers.
+
+    Examples
+    --------
+    >>> from mlfound.utils.validation import check_positive_integers
+    >>> check_positive_integers([1.0, 3.0], name="positions")
+    array([1, 3])
     """
     arr = np.asarray(values)
     if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
@@ -91,7 +168,28 @@ def check_positive_integers(values, *, name):
 
 
 def check_probabilities(p, *, name, allow_zero=False):
-    """Check that ``p`` lies in (0, 1] (or [0, 1] with ``allow_zero=True``)."""
+    """Check that ``p`` lies in (0, 1] (or [0, 1] with ``allow_zero=True``).
+
+    Parameters
+    ----------
+    p : array-like
+        Probabilities, e.g. observation propensities.
+    name : str
+        The parameter name used in the error message.
+    allow_zero : bool, default=False
+        Whether 0 is a valid value.
+
+    Returns
+    -------
+    p : ndarray of float64
+        The probabilities.
+
+    Examples
+    --------
+    >>> from mlfound.utils.validation import check_probabilities
+    >>> check_probabilities([0.5, 1.0], name="propensity")
+    array([0.5, 1. ])
+    """
     arr = np.asarray(p, dtype=np.float64)
     low_ok = arr >= 0 if allow_zero else arr > 0
     if not np.all(np.isfinite(arr) & low_ok & (arr <= 1)):

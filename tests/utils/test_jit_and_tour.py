@@ -1,0 +1,49 @@
+import types
+
+import mlfound.__main__ as tour_main
+from mlfound.utils._jit import JIT_OPTIONS, njit
+
+
+def test_njit_applies_the_project_defaults_and_merges_options():
+    @njit
+    def add(a, b):
+        return a + b
+
+    @njit(fastmath=True)
+    def mul(a, b):
+        return a * b
+
+    assert add(1.0, 2.0) == 3.0 and mul(2.0, 3.0) == 6.0
+    assert JIT_OPTIONS == {"cache": True, "nogil": True}
+    for kernel in (add, mul):
+        assert kernel.targetoptions["nogil"] is True
+        assert kernel._cache.__class__.__name__ != "NullCache"
+    assert mul.targetoptions["fastmath"]
+
+
+def test_tour_prints_each_scenario_and_fails_on_error(monkeypatch, capsys):
+    def good(quick, step):
+        step("fitting")
+        return [("cost", "10.0", "2.0")]
+
+    def bad(quick, step):
+        raise RuntimeError("boom")
+
+    fake = [
+        types.SimpleNamespace(TITLE="Good scenario", run=good),
+        types.SimpleNamespace(TITLE="Bad scenario", run=bad),
+    ]
+    monkeypatch.setattr(tour_main, "scenarios", lambda: fake)
+    assert tour_main.main(["--quick", "--only", "good"]) == 0
+    out = capsys.readouterr().out
+    assert "[1/1] Good scenario" in out and "... fitting" in out
+    assert "10.0" in out and "2.0" in out
+    assert tour_main.main(["--quick"]) == 1
+    captured = capsys.readouterr()
+    assert "FAILED" in captured.out and "1 scenario(s) failed" in captured.err
+
+
+def test_tour_without_scenarios_shows_versions(monkeypatch, capsys):
+    monkeypatch.setattr(tour_main, "scenarios", lambda: [])
+    assert tour_main.main(["--quick"]) == 0
+    assert "numpy" in capsys.readouterr().out
