@@ -225,7 +225,7 @@ def factorize(values):
     >>> uniques
     array([10, 20, 30])
     """
-    values = np.asarray(values)
+    values = np.ascontiguousarray(values)
     if values.ndim != 1:
         raise ValueError(f"values must be 1-d, got shape {values.shape}.")
     if values.shape[0] == 0:
@@ -272,7 +272,7 @@ def lookup(values, categories):
     >>> lookup(np.array([2.0, 5.0, np.nan, 1.0]), np.array([1.0, 2.0, 3.0]))
     array([ 1, -1, -1,  0], dtype=int32)
     """
-    values = np.asarray(values)
+    values = np.ascontiguousarray(values)
     categories = np.asarray(categories)
     if values.dtype.kind in "iub" and categories.dtype.kind in "iub":
         values = values.astype(np.int64, copy=False)

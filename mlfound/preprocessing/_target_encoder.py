@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from mlfound._kernels.factorize import factorize, lookup
+from mlfound._kernels.factorize import _relabel, factorize, lookup
 from mlfound._kernels.groupby import _group_fold_sums, _group_sums
 from mlfound.preprocessing._target_encoder_fast import (
     _cross_fit_encode,
@@ -802,14 +802,16 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             codes = self._lookup_column(column, categories, f)
             return categories, codes
         values, missing, kind = _column_values(column)
-        if missing is not None and self.handle_missing == "error":
-            _raise_missing(self, f)
         if kind == "categorical":
             codes, categories = _factorize_categorical(column)
         elif kind == "numeric":
             codes, categories = factorize(values)
         else:
-            codes, categories = _factorize_object(values, self._feature_name(f))
+            codes, categories, missing = _factorize_object(
+                values, self._feature_name(f)
+            )
+        if missing is not None and self.handle_missing == "error":
+            _raise_missing(self, f)
         n_cat = len(categories)
         codes[codes < 0] = n_cat
         if missing is not None and self.handle_missing == "category":
@@ -825,14 +827,16 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         values, missing, kind = _column_values(column)
         if kind == "categorical":
             cats = np.asarray(column.cat.categories)
-            mapping = np.append(_lookup_object(cats, known), -1).astype(np.int32)
+            mapping = np.append(_lookup_object(cats, known)[0], -1).astype(np.int32)
             codes = mapping[column.cat.codes.to_numpy()]
         elif kind == "numeric" and known.dtype.kind in "iufb":
             codes = lookup(values, known)
         else:
             if kind == "numeric":
                 values = values.astype(object)
-            codes = _lookup_object(values, known)
+            codes, object_missing = _lookup_object(values, known)
+            if kind == "object":
+                missing = object_missing
         if missing is not None:
             if self.handle_missing == "error":
                 _raise_missing(self, f)
@@ -1009,14 +1013,8 @@ def _column_values(column):
         return values, (missing if missing.any() else None), "numeric"
     if values.dtype.kind != "O":
         values = values.astype(object)
-    missing = _object_missing(values)
-    return values, (missing if missing.any() else None), "object"
-
-
-def _object_missing(values):
-    if pd is not None:
-        return pd.isna(values)
-    return np.fromiter((_is_missing(v) for v in values), bool, len(values))
+    # Missing values of object columns come out of their factorization.
+    return values, None, "object"
 
 
 def _missing_value(values, missing):
@@ -1026,41 +1024,62 @@ def _missing_value(values, missing):
     return np.nan
 
 
-def _factorize_object(values, name):
+def _mixed_types_error(name, kind=""):
+    detail = f" ({kind})" if kind else ""
+    return TypeError(
+        f"Feature {name!r} holds values of mixed types{detail}: each argument must "
+        f"be a string or a number, of one type per feature. Convert the column "
+        f"with .astype(str)."
+    )
+
+
+def _hash_factorize(values):
+    """Codes in first-appearance order (-1 for missing) and the uniques."""
     if pd is not None:
-        kind = pd.api.types.infer_dtype(values, skipna=True)
-        if kind.startswith("mixed") and kind != "mixed-integer-float":
-            raise TypeError(
-                f"Feature {name!r} holds values of mixed types ({kind}): each "
-                f"argument must be a string or a number, of one type per feature. "
-                f"Convert the column with .astype(str)."
-            )
-        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
         return codes.astype(np.int32), np.asarray(uniques, dtype=object)
-    present = [v for v in values if not _is_missing(v)]
+    index = {}
+    codes = np.empty(len(values), dtype=np.int32)
+    for i, v in enumerate(values):
+        codes[i] = -1 if _is_missing(v) else index.setdefault(v, len(index))
+    return codes, np.array(list(index), dtype=object)
+
+
+def _factorize_object(values, name):
+    """Sorted categories of an object column, codes and missing mask."""
     try:
-        uniques = sorted(set(present))
+        codes, uniques = _hash_factorize(values)
+    except TypeError as exc:  # unhashable values (lists, dicts)
+        raise _mixed_types_error(name, "unhashable") from exc
+    if pd is not None:
+        kind = pd.api.types.infer_dtype(uniques, skipna=True)
+        if kind.startswith("mixed") and kind != "mixed-integer-float":
+            raise _mixed_types_error(name, kind)
+    try:
+        if len(uniques) and all(isinstance(u, str) for u in uniques[:1000]) and (
+            pd is None or kind == "string"
+        ):
+            # numpy's fixed-width string sort compares code points like
+            # Python's str ordering, without one Python call per comparison.
+            order = np.argsort(uniques.astype(str), kind="stable")
+        else:
+            order = np.argsort(uniques, kind="stable")
     except TypeError as exc:
-        raise TypeError(
-            f"Feature {name!r} holds values of mixed types: each argument must "
-            f"be a string or a number, of one type per feature. Convert the "
-            f"column with .astype(str)."
-        ) from exc
-    categories = np.array(uniques, dtype=object)
-    return _lookup_object(values, categories), categories
+        raise _mixed_types_error(name) from exc
+    codes = _relabel(codes, order)
+    missing = codes < 0
+    return codes, uniques[order], (missing if missing.any() else None)
 
 
 def _lookup_object(values, categories):
-    if len(categories) == 0:
-        return np.full(len(values), -1, dtype=np.int32)
-    if pd is not None:
-        return pd.Index(categories).get_indexer(values).astype(np.int32)
-    index = {v: i for i, v in enumerate(categories)}
-    return np.fromiter(
-        (index.get(v, -1) if not _is_missing(v) else -1 for v in values),
-        np.int32,
-        len(values),
+    """Codes of object values in ``categories`` (-1 if absent) and missing mask."""
+    codes, uniques = _hash_factorize(values)
+    index = {v: i for i, v in enumerate(categories.tolist())}
+    mapping = np.fromiter(
+        (index.get(v, -1) for v in uniques.tolist()), np.int32, len(uniques)
     )
+    missing = codes < 0
+    return np.append(mapping, -1)[codes], (missing if missing.any() else None)
 
 
 def _factorize_categorical(column):
@@ -1090,8 +1109,8 @@ def _merge_categories(old, new):
         new_index = np.searchsorted(union, new_known)
     else:
         union = np.array(sorted(set(old_known) | set(new_known)), dtype=object)
-        old_index = _lookup_object(old_known, union)
-        new_index = _lookup_object(new_known, union)
+        old_index = _lookup_object(old_known, union)[0]
+        new_index = _lookup_object(new_known, union)[0]
     if old_missing or new_missing:
         union = _append_missing(union, old[-1] if old_missing else new[-1])
         if old_missing:
