@@ -7,4 +7,6 @@ propensities, relevance, ...), so that tests, docs and benchmarks can check
 what an estimator recovers against what is known to be true.
 """
 
-__all__ = []
+from mlfound.datasets._high_cardinality import make_high_cardinality
+
+__all__ = ["make_high_cardinality"]
