@@ -475,6 +475,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         if y.dtype.kind in "fc":
             check_finite_target(y)
         inferred, uniques, codes = _type_of_target(y)
+        if classes is not None and inferred in ("binary", "multiclass"):
+            inferred = "multiclass" if len(np.unique(classes)) > 2 else "binary"
         if self.target_type == "auto":
             if inferred not in kinds:
                 raise ValueError(
