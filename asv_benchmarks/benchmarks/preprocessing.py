@@ -21,7 +21,7 @@ import resource
 import subprocess
 import sys
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def _cv():
     return StratifiedKFold(5, shuffle=True, random_state=0)
 
 
-def make_encoder(implementation, n_features=len(CARDINALITIES)):
+def make_encoder(implementation, n_features=4):
     if implementation == "mlfound":
         from mlfound.preprocessing import TargetEncoder
 
@@ -138,9 +138,13 @@ TargetEncoder().fit(X, y).transform(X)
 # ------------------------------------------------------------------ headline
 
 
+def _fit_transform(implementation, X, y):
+    return make_encoder(implementation).fit_transform(X, y)
+
+
 def _best_times(funcs, repeats):
     """Interleaved timing: best of ``repeats`` for each function."""
-    best = {name: np.inf for name in funcs}
+    best = dict.fromkeys(funcs, np.inf)
     for _ in range(repeats):
         for name, func in funcs.items():
             start = time.perf_counter()
@@ -211,23 +215,15 @@ def headline(n_samples=N_SAMPLES, repeats=3, peers=("sklearn",)):
         for threads in (1, None):
             with threadpool_limits(limits=threads):
                 ft = _best_times(
-                    {
-                        impl: (
-                            lambda impl=impl: make_encoder(impl).fit_transform(
-                                inputs[impl], y
-                            )
-                        )
-                        for impl in impls
-                    },
+                    {impl: partial(_fit_transform, impl, inputs[impl], y)
+                     for impl in impls},
                     repeats,
-                )
+                )  # fmt: skip
                 tr = _best_times(
-                    {
-                        impl: lambda impl=impl: fitted[impl].transform(inputs[impl])
-                        for impl in impls
-                    },
+                    {impl: partial(fitted[impl].transform, inputs[impl])
+                     for impl in impls},
                     repeats,
-                )
+                )  # fmt: skip
             label = "1 thread" if threads == 1 else "default threads"
             for impl in impls:
                 print(
@@ -246,7 +242,8 @@ def headline(n_samples=N_SAMPLES, repeats=3, peers=("sklearn",)):
                 print(f"{kind:6s} peak memory {method:13s} {impl:18s} {mib:8.1f} MiB")
     cold = cold_start_seconds(_FIRST_CALL, cold=True)
     warm = cold_start_seconds(_FIRST_CALL, cold=False)
-    print(f"first call in a fresh process: cold Numba cache {cold:.2f} s, warm {warm:.2f} s")
+    print(f"first call in a fresh process: cold Numba cache {cold:.2f} s, ", end="")
+    print(f"warm {warm:.2f} s")
     print(f"(max RSS of this process {resource.getrusage(0).ru_maxrss / 1024:.0f} MiB)")
 
 

@@ -64,7 +64,9 @@ for label, columns in (("user_id (noise)", [2]), ("all columns", [0, 1, 2])):
         safe.fit_transform(A, y_train), safe.transform(B)
     )
 for (label, method), (train, test) in results.items():
-    print(f"{label:16s} {method.splitlines()[0]:14s} train {train:.3f}  test {test:.3f}")
+    print(
+        f"{label:16s} {method.splitlines()[0]:14s} train {train:.3f}  test {test:.3f}"
+    )
 
 # %%
 # The leaky encoding of a pure-noise column gives a training ROC AUC far above
@@ -72,7 +74,7 @@ for (label, method), (train, test) in results.items():
 # encoding gives 0.5 on both, as it should. With all columns, the leak also
 # hurts the *test* score: the model trusts the leaky columns too much.
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
-for ax, label in zip(axes, ("user_id (noise)", "all columns")):
+for ax, label in zip(axes, ("user_id (noise)", "all columns"), strict=True):
     methods = [m for (lab, m) in results if lab == label]
     x = np.arange(len(methods))
     train = [results[label, m][0] for m in methods]
@@ -104,7 +106,7 @@ encodings = {
 }
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
 bins = np.linspace(0, 1, 41)
-for ax, (name, z) in zip(axes, encodings.items()):
+for ax, (name, z) in zip(axes, encodings.items(), strict=True):
     for cls in (0, 1):
         ax.hist(z[y_train == cls], bins=bins, alpha=0.6, density=True, label=f"y={cls}")
     ax.set_title(name)

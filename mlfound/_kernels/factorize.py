@@ -24,7 +24,6 @@ import numpy as np
 from mlfound.utils._jit import njit
 
 
-
 @njit
 def _hash_slot(key, shift):
     # Fibonacci hashing: the high bits of key * 2**64 / phi.

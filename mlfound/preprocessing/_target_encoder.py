@@ -30,9 +30,9 @@ from mlfound.preprocessing._target_encoder_fast import (
     _cross_fit_encode,
     _encode_table,
     _first_appearance_codes,
-    _scatter_by_class,
     _gather,
     _ordered_encode,
+    _scatter_by_class,
 )
 from mlfound.utils._param_validation import (
     Interval,
@@ -290,26 +290,20 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         """
         _raise_for_params(params, self, "fit_transform")
         y_raw = y
-        columns, values, squares, weights, y_codes = self._setup(
-            X, y, sample_weight
-        )
+        columns, values, squares, weights, y_codes = self._setup(X, y, sample_weight)
         n_samples = values.shape[0]
         n_values = values.shape[1]
         out = np.empty((n_samples, len(columns) * n_values), dtype=np.float64)
         if self.strategy == "cross_fit":
             split = self._folds(X, y_raw, y_codes, n_samples, params)
-            self._fit_columns(
-                columns, values, squares, weights, out=out, split=split
-            )
+            self._fit_columns(columns, values, squares, weights, out=out, split=split)
         else:
             if self.strategy == "ordered":
                 rng = check_random_state(self.random_state)
                 order = rng.permutation(n_samples)
             else:
                 order = np.arange(n_samples)
-            self._fit_columns(
-                columns, values, squares, weights, out=out, order=order
-            )
+            self._fit_columns(columns, values, squares, weights, out=out, order=order)
         return out
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -1058,8 +1052,10 @@ def _factorize_object(values, name):
         if kind.startswith("mixed") and kind != "mixed-integer-float":
             raise _mixed_types_error(name, kind)
     try:
-        if len(uniques) and all(isinstance(u, str) for u in uniques[:1000]) and (
-            pd is None or kind == "string"
+        if (
+            len(uniques)
+            and all(isinstance(u, str) for u in uniques[:1000])
+            and (pd is None or kind == "string")
         ):
             # numpy's fixed-width string sort compares code points like
             # Python's str ordering, without one Python call per comparison.

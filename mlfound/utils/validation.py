@@ -216,9 +216,30 @@ def _check_scalar_positive(value, *, name):
 def check_feature_names_in(estimator, input_features=None):
     """Input feature names for ``get_feature_names_out``.
 
-    ``feature_names_in_`` (or ``x0``, ``x1``, ...) when ``input_features`` is
-    None; otherwise ``input_features`` after checking it matches. A thin wrapper
-    over scikit-learn's private helper so that a rename upstream costs one edit.
+    A thin wrapper over scikit-learn's private helper so that a rename
+    upstream costs one edit.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A fitted estimator with ``n_features_in_`` (and ``feature_names_in_``
+        when it was fitted on named columns).
+    input_features : array-like of str or None, default=None
+        Names to use; they must match ``feature_names_in_`` when it exists.
+
+    Returns
+    -------
+    feature_names : ndarray of str objects
+        ``input_features``, else ``feature_names_in_``, else ``x0``, ``x1``, ...
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from mlfound.utils.validation import check_feature_names_in
+    >>> scaler = StandardScaler().fit(np.zeros((2, 2)))
+    >>> check_feature_names_in(scaler)
+    array(['x0', 'x1'], dtype=object)
     """
     from sklearn.utils.validation import _check_feature_names_in
 

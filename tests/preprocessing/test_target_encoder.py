@@ -51,12 +51,13 @@ def _assert_same_as_sklearn(X, y, cv, **params):
     )
     np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=0, atol=ATOL)
     assert len(ours.encodings_) == len(ref.encodings_)
-    for a, b in zip(ours.encodings_, ref.encodings_):
+    for a, b in zip(ours.encodings_, ref.encodings_, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=ATOL)
-    for a, b in zip(ours.categories_, ref.categories_):
+    for a, b in zip(ours.categories_, ref.categories_, strict=True):
         assert len(a) == len(b)
         assert all(
-            u == v or (pd.isna(u) and pd.isna(v)) for u, v in zip(a.tolist(), b)
+            u == v or (pd.isna(u) and pd.isna(v))
+            for u, v in zip(a.tolist(), b, strict=True)
         )
     np.testing.assert_allclose(ours.target_mean_, ref.target_mean_, atol=ATOL)
     assert ours.target_type_ == ref.target_type_
@@ -258,9 +259,9 @@ def test_partial_fit_equals_fit_on_the_concatenation():
         order = np.argsort(X[:, 0].astype(int), kind="stable")
         for batch in np.array_split(order, 4):
             stream.partial_fit(X[batch], y[batch], sample_weight=w[batch])
-        for a, b in zip(stream.categories_, full.categories_):
+        for a, b in zip(stream.categories_, full.categories_, strict=True):
             assert a.tolist() == b.tolist() or np.array_equal(a, b)
-        for a, b in zip(stream.encodings_, full.encodings_):
+        for a, b in zip(stream.encodings_, full.encodings_, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(stream.transform(X), full.transform(X), atol=1e-12)
 
@@ -271,7 +272,7 @@ def test_partial_fit_classification_needs_every_class():
     enc.partial_fit(X[2:], ["c", "a"])
     assert enc.target_type_ == "multiclass"
     full = TargetEncoder(target_type="multiclass").fit(X, ["a", "b", "c", "a"])
-    for a, b in zip(enc.encodings_, full.encodings_):
+    for a, b in zip(enc.encodings_, full.encodings_, strict=True):
         np.testing.assert_allclose(a, b)
     with pytest.raises(ValueError, match="not in classes_"):
         enc.partial_fit(X[:1], ["d"])
@@ -375,8 +376,8 @@ def test_clear_errors_for_bad_splitters_and_inputs():
     X, y = _data("binary", n=60)
     with pytest.raises(ValueError, match="no folds"):
         TargetEncoder(cv=[]).fit_transform(X, y)
+    cv = ShuffleSplit(5, test_size=0.5, random_state=0)
     with pytest.raises(ValueError, match="overlap"):
-        cv = ShuffleSplit(5, test_size=0.5, random_state=0)
         TargetEncoder(cv=cv).fit_transform(X, y)
     bad = X.copy()
     bad[0, 0] = 3
