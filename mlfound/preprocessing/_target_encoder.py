@@ -645,14 +645,13 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         n_values = values.shape[1]
         auto = self.smooth == "auto"
         smooth = 0.0 if auto else float(self.smooth)
-        self._total = _totals(stacked, weights, n_values)
         self.categories_ = []
         self._stats = []
+        pairs = None
         if split is not None:
             folds, n_folds, pairs = split
-            fold_prior, fold_var = self._fold_priors(
-                stacked, weights, folds, n_folds, n_values
-            )
+        if split is None or pairs is not None:
+            self._total = _totals(stacked, weights, n_values)
         for f, column in enumerate(columns):
             categories, codes = self._fit_column(column, f)
             n_cat = len(categories)
@@ -661,6 +660,14 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                 counts, sums = _group_fold_sums(
                     codes, folds, stacked, weights, n_cat + 1, n_folds
                 )
+                if f == 0:
+                    # Every row is in one (category or "none", fold) cell: the
+                    # per-fold totals come for free from the first feature.
+                    fold_w, fold_s = counts.sum(axis=0), sums.sum(axis=0)
+                    self._total = (fold_w.sum(), fold_s.sum(axis=0))
+                    fold_prior, fold_var = _fold_priors(
+                        self._total, fold_w, fold_s, n_values
+                    )
                 fold_sums = np.ascontiguousarray(sums[:n_cat, :, :n_values])
                 fold_squares = (
                     None
@@ -689,19 +696,6 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                     )  # fmt: skip
             self._stats.append((counts, sums))
         self._update_encodings()
-
-    def _fold_priors(self, stacked, weights, folds, n_folds, n_values):
-        """Mean and variance of the training part of each fold."""
-        fold_w, fold_s = _group_sums(folds, stacked, weights, n_folds)
-        w_total, s_total = self._total
-        train_w = w_total - fold_w
-        train_s = s_total[None, :] - fold_s
-        with np.errstate(invalid="ignore", divide="ignore"):
-            prior = train_s[:, :n_values] / train_w[:, None]
-            sq = train_s[:, n_values:] if stacked.shape[1] > n_values else (
-                train_s[:, :n_values])  # fmt: skip
-            var = np.maximum(sq / train_w[:, None] - prior * prior, 0.0)
-        return np.ascontiguousarray(prior), np.ascontiguousarray(var)
 
     def _encode_pairs(self, codes, stacked, weights, n_cat, split, out, col0,
                       n_values, smooth, auto):  # fmt: skip
@@ -809,7 +803,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         if missing is not None and self.handle_missing == "error":
             _raise_missing(self, f)
         n_cat = len(categories)
-        codes[codes < 0] = n_cat
+        if missing is not None:  # only missing values get a negative code
+            codes[codes < 0] = n_cat
         if missing is not None and self.handle_missing == "category":
             fill = _missing_value(values, missing) if kind == "object" else np.nan
             categories = _append_missing(categories, fill)
@@ -955,6 +950,19 @@ def _type_of_target(y):
         kind = "multiclass" if len(uniques) > 2 else "binary"
         return kind, uniques, codes
     return type_of_target(y, input_name="y"), None, None
+
+
+def _fold_priors(total, fold_w, fold_s, n_values):
+    """Mean and variance of the target over the training part of each fold."""
+    w_total, s_total = total
+    train_w = w_total - fold_w
+    train_s = s_total[None, :] - fold_s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prior = train_s[:, :n_values] / train_w[:, None]
+        squares = train_s.shape[1] > n_values
+        sq = train_s[:, n_values:] if squares else train_s[:, :n_values]
+        var = np.maximum(sq / train_w[:, None] - prior * prior, 0.0)
+    return np.ascontiguousarray(prior), np.ascontiguousarray(var)
 
 
 def _totals(stacked, weights, n_values):
