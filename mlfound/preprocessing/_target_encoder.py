@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 
 from mlfound._kernels.factorize import _relabel, factorize, lookup
 from mlfound._kernels.groupby import _group_fold_sums, _group_sums
+from mlfound._kernels.shuffle import shuffle_like_randomstate
 from mlfound.preprocessing._target_encoder_fast import (
     _cross_fit_encode,
     _encode_table,
@@ -874,8 +875,9 @@ def _fast_folds(cv, y_codes, n_samples):
     """Fold of each row for KFold and StratifiedKFold, without their splits.
 
     Reproduces ``KFold._iter_test_indices`` and
-    ``StratifiedKFold._make_test_folds`` exactly (same random draws), at the
-    cost of one pass instead of ``n_splits`` boolean masks and two sorts.
+    ``StratifiedKFold._make_test_folds`` exactly (the same MT19937 draws,
+    replayed in compiled code), at the cost of one pass instead of
+    ``n_splits`` boolean masks and two sorts.
     Returns None for any other splitter.
     """
     from sklearn.model_selection import KFold, StratifiedKFold
@@ -885,7 +887,7 @@ def _fast_folds(cv, y_codes, n_samples):
             return None  # let split() raise its error
         indices = np.arange(n_samples)
         if cv.shuffle:
-            check_random_state(cv.random_state).shuffle(indices)
+            shuffle_like_randomstate(indices, check_random_state(cv.random_state))
         sizes = np.full(cv.n_splits, n_samples // cv.n_splits, dtype=np.intp)
         sizes[: n_samples % cv.n_splits] += 1
         folds = np.empty(n_samples, dtype=np.int32)
@@ -921,10 +923,11 @@ def _fast_folds(cv, y_codes, n_samples):
     below = lambda b: np.maximum(0, (b[None, :] - i + k - 1) // k)  # noqa: E731
     allocation = below(end) - below(start)
     per_class = []
+    dtype = np.int8 if k <= 127 else np.int32  # small arrays shuffle faster
     for c in range(n_classes):
-        folds_for_class = np.arange(k, dtype=np.int32).repeat(allocation[:, c])
+        folds_for_class = np.arange(k, dtype=dtype).repeat(allocation[:, c])
         if cv.shuffle:
-            rng.shuffle(folds_for_class)
+            shuffle_like_randomstate(folds_for_class, rng)
         per_class.append(folds_for_class)
     # folds[y_encoded == c] = per_class[c] for every class, in one pass.
     return _scatter_by_class(y_encoded, np.concatenate(per_class), start)
