@@ -1082,6 +1082,19 @@ def _factorize_object(values, name):
 
 def _lookup_object(values, categories):
     """Codes of object values in ``categories`` (-1 if absent) and missing mask."""
+    n_categories = len(categories)
+    if pd is not None:
+        # Factorizing the categories followed by the values gives category i
+        # the code i (categories are distinct and come first): one hash pass,
+        # no Python-level mapping.
+        both = np.concatenate(
+            [np.asarray(categories, dtype=object), np.asarray(values, dtype=object)]
+        )
+        codes = pd.factorize(both, sort=False, use_na_sentinel=True)[0]
+        codes = codes[n_categories:].astype(np.int32)
+        missing = codes < 0
+        codes[codes >= n_categories] = -1
+        return codes, (missing if missing.any() else None)
     codes, uniques = _hash_factorize(values)
     index = {v: i for i, v in enumerate(categories.tolist())}
     mapping = np.fromiter(
