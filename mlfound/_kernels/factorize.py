@@ -114,19 +114,6 @@ def _factorize_dense(values, vmin, width):
 
 
 @njit
-def _min_max(values):
-    vmin = values[0]
-    vmax = values[0]
-    for i in range(1, values.shape[0]):
-        v = values[i]
-        if v < vmin:
-            vmin = v
-        elif v > vmax:
-            vmax = v
-    return vmin, vmax
-
-
-@njit
 def _build_table(keys):
     n = keys.shape[0]
     bits = 4
@@ -232,7 +219,7 @@ def factorize(values):
         return np.empty(0, dtype=np.int32), empty
     if values.dtype.kind in "iub":
         values = values.astype(np.int64, copy=False)
-        vmin, vmax = _min_max(values)
+        vmin, vmax = values.min(), values.max()
         width = _dense_width(vmin, vmax, values.shape[0])
         if width is not None:
             return _factorize_dense(values, vmin, width)
@@ -278,7 +265,7 @@ def lookup(values, categories):
         categories = np.ascontiguousarray(categories, dtype=np.int64)
         if categories.shape[0] == 0 or values.shape[0] == 0:
             return np.full(values.shape[0], -1, dtype=np.int32)
-        vmin, vmax = _min_max(categories)
+        vmin, vmax = categories.min(), categories.max()
         width = _dense_width(vmin, vmax, values.shape[0])
         if width is not None:
             return _lookup_dense(values, categories, vmin, width)
