@@ -2,6 +2,7 @@
 
 import os
 import pkgutil
+import re
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -112,3 +113,28 @@ def _write_api_reference():
 
 
 _write_api_reference()
+
+
+# -- Docstrings inherited from scikit-learn -------------------------------------
+# Methods that mlfound's estimators inherit from scikit-learn (``score``,
+# ``set_output``, ``set_fit_request``, ...) carry cross-references into
+# scikit-learn's own documentation (``:ref:`metadata_routing```, glossary
+# terms), which do not exist here. Render those as literal text instead.
+
+_CROSS_REFERENCE = re.compile(
+    r":(?:ref|term|func|class|meth|mod|attr|obj|doc):`~?([^`<]*?)\s*(?:<([^>]*)>)?`"
+)
+
+
+def _literal_sklearn_references(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", None) or ""
+    if not module.startswith("sklearn"):
+        return
+    lines[:] = [
+        _CROSS_REFERENCE.sub(lambda m: f"``{m.group(1) or m.group(2)}``", line)
+        for line in lines
+    ]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _literal_sklearn_references)

@@ -7,6 +7,10 @@ propensities, relevance, ...), so that tests, docs and benchmarks can check
 what an estimator recovers against what is known to be true.
 """
 
+from mlfound.datasets._click_logs import make_click_logs
 from mlfound.datasets._high_cardinality import make_high_cardinality
 
-__all__ = ["make_high_cardinality"]
+__all__ = [
+    "make_click_logs",
+    "make_high_cardinality",
+]

@@ -1,0 +1,725 @@
+"""Estimate position bias (examination propensities) from click logs."""
+
+import numbers
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from mlfound._glm._lbfgs import minimize_lbfgs
+from mlfound._kernels.groupby import _group_sums
+from mlfound.utils._param_validation import (
+    Interval,
+    StrOptions,
+    _fit_context,
+)
+from mlfound.utils.validation import (
+    check_n_classes,
+    check_positive_integers,
+    check_sample_weight,
+)
+from mlfound.weighting._position_bias_fast import _em_step, _fisher_step, _nll_grad
+
+# Above this many rows, the scoring and L-BFGS solvers first fit a bootstrap
+# subsample of this size and start the full-data fit from its solution.
+_WARM_START_SIZE = 100_000
+
+_NO_POSITIONS_MESSAGE = (
+    "No positions were given (neither positions= in fit nor position_column): "
+    "every row is treated as shown at one position, and no position-bias "
+    "correction is made. Pass fit(X, y, positions=...) or set position_column."
+)
+
+
+class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
+    """Learn examination propensities per position from click logs.
+
+    Fits the position-based click model
+
+    .. math::
+
+        P(\\text{click} \\mid x, k) = \\theta_k \\, \\sigma(x^\\top w + b)
+
+    where :math:`\\theta_k` is the probability that a user examines position
+    :math:`k` and :math:`\\sigma(x^\\top w + b)` the probability that the item
+    is relevant, without knowing either: both are learned jointly from the
+    logged clicks, features and positions. The propensities are normalized so
+    that :math:`\\theta_1 = 1` (position 1 is the reference; relevance is the
+    click probability an item would have at position 1).
+
+    The default solver maximizes the likelihood directly by Fisher scoring (a
+    Newton method with the expected, always positive semi-definite Hessian),
+    one Numba pass over the data per iteration. Regression-EM (``"em"``,
+    alternating E-steps over the examination / relevance posteriors with
+    M-steps for :math:`\\theta` and the relevance model) reaches the same
+    optimum but needs one to two hundred passes; see the :ref:`User Guide
+    <ips>` for measured times. When a randomized bucket of traffic is given
+    (``fit(..., randomized=mask)``, lists shown in a random order), the
+    propensities are instead estimated directly as click-rate ratios in that
+    bucket, and only the relevance model is fitted by maximum likelihood.
+
+    Read more in the :ref:`User Guide <ips>`.
+
+    Parameters
+    ----------
+    position_column : int, str or None, default=None
+        Column of ``X`` holding the 1-based positions (an index, or a column
+        name when ``X`` is a DataFrame). The column is not used as a feature,
+        and it is ignored at predict time (relevance is position-neutral).
+        Give either this or ``positions=`` in :meth:`fit`, not both.
+    solver : {"scoring", "lbfgs", "em"}, default="scoring"
+        How the model is fitted: ``"scoring"`` is Fisher scoring of the direct
+        likelihood, ``"lbfgs"`` L-BFGS on the same likelihood, ``"em"``
+        regression-EM with one Newton step for the relevance model per
+        M-step.
+    C : float, default=1.0
+        Inverse strength of the L2 penalty on the relevance coefficients (not
+        on the intercept nor the propensities), as in
+        :class:`~sklearn.linear_model.LogisticRegression`: the objective is
+        ``C * sum_i sample_weight_i * nll_i + ||w||^2 / 2``. ``np.inf`` means
+        no penalty.
+    fit_intercept : bool, default=True
+        Whether the relevance model has an intercept.
+    tol : float, default=1e-6
+        Stopping tolerance: on the max-norm of the gradient of the mean
+        negative log-likelihood (``"scoring"``, ``"lbfgs"``), or on the
+        improvement of the mean log-likelihood per iteration (``"em"``).
+    max_iter : int, default=300
+        Maximum number of iterations (per restart).
+    n_init : int, default=1
+        Number of starts. The first starts from naive click-rate ratios, the
+        others from random propensities and coefficients drawn with
+        ``random_state``; the fit with the highest likelihood is kept.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random restarts and of the subsample used to warm-start
+        fits on more than 100,000 rows.
+    n_jobs : int, default=None
+        Number of restarts run in parallel (joblib, threads: the kernels
+        release the GIL). ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context.
+
+    Attributes
+    ----------
+    propensity_ : ndarray of shape (`n_positions_`,)
+        Estimated examination propensity of each position (entry ``k - 1``
+        for position ``k``), with ``propensity_[0] == 1``. Positions without
+        any impression get NaN.
+    coef_ : ndarray of shape (1, n_features)
+        Coefficients of the relevance model (the position column excluded).
+    intercept_ : ndarray of shape (1,)
+        Intercept of the relevance model.
+    n_positions_ : int
+        Largest position seen in fit.
+    n_iter_ : int
+        Number of iterations of the solver on the full data (of the kept
+        start).
+    classes_ : ndarray of shape (2,)
+        ``array([0, 1])``: no click, click.
+    n_features_in_ : int
+        Number of columns of ``X`` seen in fit (the position column
+        included).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of ``X`` seen in fit, when they are all strings.
+
+    See Also
+    --------
+    IPSReweighter : Fit any estimator with inverse-propensity weights.
+
+    References
+    ----------
+    .. [1] T. Joachims, A. Swaminathan and T. Schnabel, "Unbiased
+       learning-to-rank with biased feedback", WSDM 2017.
+    .. [2] X. Wang, N. Golbandi, M. Bendersky, D. Metzler and M. Najork,
+       "Position bias estimation for unbiased learning to rank in personal
+       search", WSDM 2018.
+
+    Examples
+    --------
+    >>> from mlfound.datasets import make_click_logs
+    >>> from mlfound.weighting import PositionBiasEstimator
+    >>> logs = make_click_logs(50_000, random_state=0)
+    >>> est = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+    >>> est.propensity_.round(1)
+    array([1. , 0.5, 0.3, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1])
+    >>> est.predict_proba(logs.X[:2])[:, 1].round(2)  # true: 0.40, 0.26
+    array([0.4 , 0.26])
+    """
+
+    _parameter_constraints: dict = {
+        "position_column": [
+            Interval(numbers.Integral, 0, None, closed="left"),
+            str,
+            None,
+        ],
+        "solver": [StrOptions({"scoring", "lbfgs", "em"})],
+        "C": [Interval(numbers.Real, 0, None, closed="right")],
+        "fit_intercept": ["boolean"],
+        "tol": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_init": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "n_jobs": [numbers.Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        position_column=None,
+        solver="scoring",
+        C=1.0,
+        fit_intercept=True,
+        tol=1e-6,
+        max_iter=300,
+        n_init=1,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.position_column = position_column
+        self.solver = solver
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, positions=None, randomized=None, sample_weight=None):
+        """Fit the click model and estimate the position propensities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Item features (and the position column when ``position_column``
+            is set).
+        y : array-like of shape (n_samples,)
+            Clicks, 0 or 1 (or booleans). Without positions the model is a
+            plain binary classifier and any two class labels are accepted.
+        positions : array-like of shape (n_samples,), default=None
+            1-based position at which each row was shown. Give either this or
+            ``position_column``. When neither is given, every row is taken as
+            shown at one position (no correction, with a warning).
+        randomized : array-like of shape (n_samples,) of bool, default=None
+            Rows from a randomized bucket (result lists shown in a uniformly
+            random order). When given, the propensities are the click-rate
+            ratios ``CTR_k / CTR_1`` in that bucket.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the likelihood.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2
+        )
+        given = positions is not None or self.position_column is not None
+        X, positions = _resolve_positions(
+            X, positions, self.position_column, getattr(self, "feature_names_in_", None)
+        )
+        if given:
+            y = _check_clicks(y)
+            self.classes_ = np.array([0, 1])
+        else:
+            # Without positions the model is a plain binary classifier.
+            y_type = type_of_target(y, input_name="y", raise_unknown=True)
+            if y_type != "binary":
+                raise ValueError(
+                    "Only binary classification is supported (clicks 0/1). "
+                    f"The type of the target is {y_type}."
+                )
+            self.classes_, y = np.unique(y, return_inverse=True)
+            check_n_classes(self.classes_)
+        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+        codes = positions - 1
+        n_positions = int(positions.max())
+        self.n_positions_ = n_positions
+        X = np.ascontiguousarray(X)
+        y_float = y.astype(np.float64)
+        counts, clicks = _group_sums(
+            codes, y_float[:, None], sample_weight, n_positions
+        )
+        seen = counts > 0
+        if not seen[0]:
+            raise ValueError(
+                "positions must include position 1, the reference position "
+                "whose propensity is normalized to 1."
+            )
+        if clicks[0, 0] == 0:
+            raise ValueError(
+                "There is no click at position 1: the propensities cannot be "
+                "normalized to position 1."
+            )
+        if not np.all(seen):
+            warnings.warn(
+                f"Positions {(np.flatnonzero(~seen) + 1).tolist()} have no impression; "
+                f"their propensity is set to NaN.",
+                UserWarning,
+            )
+        ctr = np.where(seen, clicks[:, 0] / np.where(seen, counts, 1.0), 0.0)
+        log_theta0 = np.log(np.clip(ctr / ctr[0], 1e-3, 1.0))
+        free_theta = seen.copy()
+        free_theta[0] = False
+
+        if randomized is not None:
+            log_theta0, free_theta = self._randomized_propensity(
+                randomized, codes, y_float, sample_weight, n_positions, seen
+            )
+
+        rng = check_random_state(self.random_state)
+        starts = [(log_theta0, None)]
+        for _ in range(1, self.n_init):
+            theta = np.where(free_theta, rng.uniform(0.05, 1.0, n_positions), 1.0)
+            log_theta = np.where(free_theta, np.log(theta), log_theta0)
+            starts.append((log_theta, 0.1 * rng.standard_normal(X.shape[1])))
+        warm_rows = None
+        if X.shape[0] > 2 * _WARM_START_SIZE and self.solver != "em":
+            warm_rows = rng.randint(0, X.shape[0], _WARM_START_SIZE)
+        intercept0 = np.log(max(ctr[0], 1e-6) / max(1.0 - ctr[0], 1e-6))
+        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(self._fit_one)(
+                X,
+                y_float,
+                codes,
+                sample_weight,
+                log_theta,
+                coef,
+                intercept0,
+                free_theta,
+                warm_rows,
+            )
+            for log_theta, coef in starts
+        )
+        value, coef, intercept, log_theta, n_iter = min(fits, key=lambda f: f[0])
+        self.coef_ = coef[None, :]
+        self.intercept_ = np.array([intercept])
+        self.propensity_ = np.where(seen, np.exp(log_theta), np.nan)
+        self.n_iter_ = n_iter
+        return self
+
+    def decision_function(self, X):
+        """Relevance logit ``X @ coef_ + intercept_`` (position-neutral).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features, with the position column if one was used in fit (it is
+            ignored).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Logit of the probability that each item is relevant.
+        """
+        X = self._features(X)
+        return X @ self.coef_[0] + self.intercept_[0]
+
+    def predict_proba(self, X):
+        """Position-neutral probability of relevance.
+
+        The probability that each item would be clicked if shown at position
+        1 (examination probability 1): the relevance part of the click model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features, with the position column if one was used in fit (it is
+            ignored).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            ``[P(not relevant), P(relevant)]`` per row.
+        """
+        p = expit(self.decision_function(X))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X):
+        """Predict relevance (1 when ``P(relevant) > 0.5``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features, with the position column if one was used in fit.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted relevance, 0 or 1.
+        """
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(np.intp)]
+
+    def predict_click_proba(self, X, positions=None):
+        """Probability of a click at a given position: ``theta_k * P(relevant)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features (with the position column if one was used in fit).
+        positions : array-like of shape (n_samples,), default=None
+            Positions at which to predict; read from ``position_column`` when
+            ``None``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples,)
+            Click probability of each row at its position.
+        """
+        check_is_fitted(self)
+        Xv = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        Xf, positions = _resolve_positions(
+            Xv,
+            positions,
+            self.position_column,
+            getattr(self, "feature_names_in_", None),
+            warn=False,
+        )
+        if positions is None:
+            raise ValueError(
+                "predict_click_proba needs positions: pass positions= or set "
+                "position_column."
+            )
+        known = np.isfinite(
+            np.r_[self.propensity_, np.nan][
+                np.minimum(positions, self.n_positions_ + 1) - 1
+            ]
+        )
+        if not np.all(known):
+            bad = np.unique(positions[~known]).tolist()
+            raise ValueError(
+                f"positions {bad} were never seen in fit (positions seen: "
+                f"1..{self.n_positions_} with impressions)."
+            )
+        relevance = expit(Xf @ self.coef_[0] + self.intercept_[0])
+        return self.propensity_[positions - 1] * relevance
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    # ----------------------------------------------------------------------
+    def _features(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        if self.position_column is None:
+            return X
+        idx = _position_index(
+            self.position_column, getattr(self, "feature_names_in_", None), X
+        )
+        return np.delete(X, idx, axis=1)
+
+    def _randomized_propensity(
+        self, randomized, codes, y, sample_weight, n_positions, seen
+    ):
+        mask = np.asarray(randomized)
+        if mask.shape != codes.shape or mask.dtype != np.bool_:
+            raise ValueError(
+                f"randomized must be a boolean array of shape {codes.shape}, "
+                f"got dtype {mask.dtype} and shape {mask.shape}."
+            )
+        counts, clicks = _group_sums(
+            np.ascontiguousarray(codes[mask]),
+            y[mask][:, None],
+            np.ascontiguousarray(sample_weight[mask]),
+            n_positions,
+        )
+        if counts[0] == 0 or clicks[0, 0] == 0:
+            raise ValueError(
+                "The randomized bucket has no click at position 1: its "
+                "click-rate ratios cannot be computed."
+            )
+        in_bucket = counts > 0
+        ctr = clicks[:, 0] / np.where(in_bucket, counts, 1.0)
+        theta = np.clip(ctr / ctr[0], 1e-6, 1.0)
+        # Positions absent from the bucket are still learned from all the data.
+        free = seen & ~in_bucket
+        return np.log(theta), free
+
+    def _fit_one(
+        self, X, y, codes, sw, log_theta, coef, intercept, free_theta, warm_rows
+    ):
+        """Fit from one start; returns ``(objective, coef, b, log_theta, n_iter)``."""
+        n_features = X.shape[1]
+        params = np.concatenate(
+            [
+                np.zeros(n_features) if coef is None else coef,
+                [intercept if self.fit_intercept else 0.0],
+                log_theta,
+            ]
+        )
+        free = np.concatenate(
+            [np.ones(n_features, bool), [self.fit_intercept], free_theta]
+        )
+        solve = {
+            "scoring": _solve_scoring,
+            "lbfgs": _solve_lbfgs,
+            "em": _solve_em,
+        }[self.solver]
+        if warm_rows is not None:
+            params, _, _ = solve(
+                X[warm_rows],
+                y[warm_rows],
+                codes[warm_rows],
+                sw[warm_rows],
+                params,
+                free,
+                C=self.C,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                warn=False,
+            )
+        params, value, n_iter = solve(
+            X,
+            y,
+            codes,
+            sw,
+            params,
+            free,
+            C=self.C,
+            tol=self.tol,
+            max_iter=self.max_iter,
+        )
+        return (
+            value,
+            params[:n_features],
+            params[n_features],
+            params[n_features + 1 :],
+            n_iter,
+        )
+
+
+# --------------------------------------------------------------------------
+# Solvers. Parameters are packed as (coef, intercept, log theta); ``free``
+# marks the entries that are optimised (the others stay at their start).
+
+
+def _objective(X, y, codes, sw, params, C):
+    n_features = X.shape[1]
+    coef = params[:n_features]
+    value, g_coef, g_b, g_theta = _nll_grad(
+        X, y, codes, sw, coef, params[n_features], params[n_features + 1 :], True
+    )
+    grad = np.concatenate([g_coef, [g_b], g_theta])
+    if np.isfinite(C):
+        value += 0.5 * (coef @ coef) / C
+        grad[:n_features] += coef / C
+    return value, grad
+
+
+def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
+    """Fisher scoring with backtracking; ``log theta <= 0`` by projection."""
+    n_features = X.shape[1]
+    n_lin = n_features + 1
+    total = sw.sum()
+    params = params.copy()
+
+    def evaluate(p):
+        value, grad, info = _fisher_step(
+            X, y, codes, sw, p[:n_features], p[n_features], p[n_lin:]
+        )
+        if np.isfinite(C):
+            coef = p[:n_features]
+            value += 0.5 * (coef @ coef) / C
+            grad[:n_features] += coef / C
+            info[np.arange(n_features), np.arange(n_features)] += 1.0 / C
+        return value, grad, info
+
+    value, grad, info = evaluate(params)
+    converged = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        # Propensities at the bound log theta = 0 that want to grow stay there.
+        active = free.copy()
+        active[n_lin:] &= ~((params[n_lin:] >= 0) & (grad[n_lin:] < 0))
+        g = grad[active]
+        if np.max(np.abs(g), initial=0.0) <= tol * total:
+            converged = True
+            n_iter -= 1
+            break
+        H = info[np.ix_(active, active)]
+        H[np.diag_indices_from(H)] += 1e-10 * (np.trace(H) / max(len(H), 1) + 1.0)
+        try:
+            step = -np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            step = -g / (np.diag(H) + 1e-12)
+        t = 1.0
+        for _ in range(30):
+            candidate = params.copy()
+            candidate[active] += t * step
+            candidate[n_lin:] = np.minimum(candidate[n_lin:], 0.0)
+            new_value, new_grad, new_info = evaluate(candidate)
+            if new_value <= value + 1e-4 * t * (g @ step):
+                break
+            t *= 0.5
+        else:
+            converged = abs(new_value - value) <= 1e-12 * abs(value)
+            break
+        decrease = value - new_value
+        params, value, grad, info = candidate, new_value, new_grad, new_info
+        if decrease <= 1e-14 * abs(value):
+            converged = True
+            break
+    if not converged and warn:
+        warnings.warn(
+            f"Fisher scoring did not converge in {max_iter} iterations; "
+            f"increase max_iter or loosen tol.",
+            ConvergenceWarning,
+        )
+    return params, value, n_iter
+
+
+def _solve_lbfgs(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
+    """L-BFGS-B on the mean negative log-likelihood (bounds fix non-free entries)."""
+    n_lin = X.shape[1] + 1
+    total = sw.sum()
+    full = params.copy()
+
+    def value_and_grad(p):
+        value, grad = _objective(X, y, codes, sw, p, C)
+        return value / total, grad / total
+
+    bounds = []
+    for j, (p, f) in enumerate(zip(params, free, strict=True)):
+        if not f:
+            bounds.append((p, p))
+        elif j >= n_lin:
+            bounds.append((None, 0.0))
+        else:
+            bounds.append((None, None))
+    full[n_lin:] = np.minimum(full[n_lin:], 0.0)
+    with warnings.catch_warnings():
+        if not warn:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        w, n_iter, _ = minimize_lbfgs(
+            value_and_grad, full, tol=tol, max_iter=max_iter, bounds=bounds
+        )
+    value = value_and_grad(w)[0] * total
+    return w, value, n_iter
+
+
+def _solve_em(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
+    """Regression-EM: closed-form M-step for theta, one Newton step for w."""
+    n_features = X.shape[1]
+    n_lin = n_features + 1
+    total = sw.sum()
+    params = params.copy()
+    theta = np.exp(params[n_lin:])
+    free_theta = free[n_lin:]
+    lin_free = free[:n_lin]
+    old = -np.inf
+    converged = False
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        loglik, examined, counts, grad, hess = _em_step(
+            X, y, codes, sw, params[:n_features], params[n_features], theta, True
+        )
+        if np.isfinite(C):
+            coef = params[:n_features]
+            loglik -= 0.5 * (coef @ coef) / C
+            grad[:n_features] += coef / C
+            hess[np.arange(n_features), np.arange(n_features)] += 1.0 / C
+        if (loglik - old) / total <= tol:
+            converged = True
+            break
+        old = loglik
+        new_theta = examined / np.where(counts > 0, counts, 1.0)
+        theta = np.where(free_theta, np.clip(new_theta, 1e-12, 1.0), theta)
+        H = hess[np.ix_(lin_free, lin_free)]
+        H[np.diag_indices_from(H)] += 1e-10
+        params[:n_lin][lin_free] -= np.linalg.solve(H, grad[lin_free])
+    params[n_lin:] = np.log(theta)
+    if not converged and warn:
+        warnings.warn(
+            f"Regression-EM did not converge in {max_iter} iterations; "
+            f"increase max_iter or loosen tol.",
+            ConvergenceWarning,
+        )
+    value, _ = _objective(X, y, codes, sw, params, C)
+    return params, value, n_iter
+
+
+# --------------------------------------------------------------------------
+# Input helpers shared with IPSReweighter.
+
+
+def _check_clicks(y):
+    """Return clicks as int64 0/1; raise for anything else."""
+    y = np.asarray(y)
+    if y.dtype == np.bool_:
+        y = y.astype(np.int64)
+    if y.dtype.kind not in "iuf" or not np.all((y == 0) | (y == 1)):
+        values = [v.item() for v in np.unique(y)[:5]]
+        raise ValueError(
+            f"y must hold clicks coded 0 (no click) or 1 (click) when positions "
+            f"are given; got values {values}. Recode the target as 0/1."
+        )
+    if np.unique(y).shape[0] < 2:
+        raise ValueError(
+            "y contains a single class (only clicks or only non-clicks): "
+            "the click model needs both."
+        )
+    return y.astype(np.int64)
+
+
+def _position_index(position_column, feature_names, X):
+    """Index of ``position_column`` among the columns of ``X``."""
+    if isinstance(position_column, str):
+        if feature_names is None:
+            raise ValueError(
+                f"position_column={position_column!r} is a column name, but X "
+                f"has no column names. Pass a pandas DataFrame or an integer "
+                f"column index."
+            )
+        matches = np.flatnonzero(np.asarray(feature_names) == position_column)
+        if matches.size == 0:
+            raise ValueError(
+                f"position_column={position_column!r} is not a column of X "
+                f"(columns: {list(feature_names)})."
+            )
+        return int(matches[0])
+    if position_column >= X.shape[1]:
+        raise ValueError(
+            f"position_column={position_column} is out of range for X with "
+            f"{X.shape[1]} columns."
+        )
+    return int(position_column)
+
+
+def _resolve_positions(X, positions, position_column, feature_names, warn=True):
+    """Split the positions off ``X`` (an array) or check the given ones.
+
+    Returns ``(features, positions)``; positions are int64 >= 1, all ones
+    (with a warning) when none are given and ``warn`` is true, ``None`` when
+    none are given and ``warn`` is false.
+    """
+    if positions is not None and position_column is not None:
+        raise ValueError(
+            "Positions were given twice: as positions= and through "
+            f"position_column={position_column!r}. Give only one."
+        )
+    if position_column is not None:
+        idx = _position_index(position_column, feature_names, X)
+        positions = X[:, idx]
+        X = np.delete(X, idx, axis=1)
+    if positions is None:
+        if not warn:
+            return X, None
+        warnings.warn(_NO_POSITIONS_MESSAGE, UserWarning)
+        return X, np.ones(X.shape[0], dtype=np.int64)
+    positions = check_positive_integers(positions, name="positions")
+    if positions.shape != (X.shape[0],):
+        raise ValueError(
+            f"positions must have shape ({X.shape[0]},), got {positions.shape}."
+        )
+    return X, np.ascontiguousarray(positions)

@@ -1,0 +1,230 @@
+"""Numba kernels of the position-based examination model.
+
+The model is ``P(click | x, k) = theta_k * sigmoid(x @ w + b)``. Both kernels
+make one pass over the rows and accumulate the per-position statistics inline
+(positions are 0-based codes here, ``theta`` is indexed by code).
+
+``_nll_grad``
+    Weighted negative log-likelihood and its gradient with respect to
+    ``(w, b, log theta)``: the objective of the direct maximum-likelihood
+    solver.
+``_em_step``
+    One regression-EM pass: the E-step posteriors of examination and
+    relevance for every non-clicked row, summed per position (the M-step for
+    ``theta``), and the gradient and Hessian of the relevance model's
+    log-likelihood on the soft relevance labels (one Newton M-step).
+"""
+
+import numpy as np
+
+from mlfound.utils._jit import njit
+
+
+@njit
+def _nll_grad(X, y, codes, sample_weight, coef, intercept, log_theta, fit_intercept):
+    """Negative log-likelihood (weighted sum) and gradient of the click model.
+
+    Returns ``(value, grad_coef, grad_intercept, grad_log_theta)``.
+    """
+    n_samples, n_features = X.shape
+    n_positions = log_theta.shape[0]
+    theta = np.exp(log_theta)
+    grad_coef = np.zeros(n_features)
+    grad_log_theta = np.zeros(n_positions)
+    grad_intercept = 0.0
+    value = 0.0
+    for i in range(n_samples):
+        z = intercept
+        for j in range(n_features):
+            z += X[i, j] * coef[j]
+        k = codes[i]
+        sw = 1.0 if sample_weight is None else sample_weight[i]
+        if sw == 0.0:
+            continue
+        th = theta[k]
+        if z >= 0.0:
+            e = np.exp(-z)
+            sig = 1.0 / (1.0 + e)
+            if y[i] > 0:
+                # log(theta * sigmoid(z)) = log theta - log(1 + e)
+                value -= sw * (log_theta[k] - np.log1p(e))
+                gz = -(1.0 - sig)
+                grad_log_theta[k] -= sw
+            else:
+                # 1 - theta * sigmoid(z) = (1 - theta + e) / (1 + e)
+                ratio = (1.0 - th + e) * sig
+                if ratio < 1e-300:
+                    ratio = 1e-300
+                value -= sw * np.log(ratio)
+                r = th * sig / ratio
+                gz = r * (1.0 - sig)
+                grad_log_theta[k] += sw * r
+        else:
+            e = np.exp(z)
+            sig = e / (1.0 + e)
+            if y[i] > 0:
+                value -= sw * (log_theta[k] + z - np.log1p(e))
+                gz = -(1.0 - sig)
+                grad_log_theta[k] -= sw
+            else:
+                # 1 - theta * sigmoid(z) = (1 + e * (1 - theta)) / (1 + e)
+                ratio = (1.0 + e * (1.0 - th)) * (1.0 - sig)
+                value -= sw * np.log(ratio)
+                r = th * sig / ratio
+                gz = r * (1.0 - sig)
+                grad_log_theta[k] += sw * r
+        gz *= sw
+        grad_intercept += gz
+        for j in range(n_features):
+            grad_coef[j] += gz * X[i, j]
+    if not fit_intercept:
+        grad_intercept = 0.0
+    return value, grad_coef, grad_intercept, grad_log_theta
+
+
+@njit
+def _em_step(X, y, codes, sample_weight, coef, intercept, theta, fit_intercept):
+    """One regression-EM pass over the rows.
+
+    Returns ``(loglik, examined_sums, counts, grad, hess)`` where
+    ``examined_sums[k]`` is the weighted sum of ``P(examined | row)`` over the
+    rows at position ``k`` and ``counts[k]`` their weight (the M-step for
+    ``theta`` is their ratio), and ``grad``/``hess`` are the gradient and
+    Hessian of the negative log-likelihood of the relevance model on the
+    E-step's soft labels ``P(relevant | row)``, with respect to
+    ``(coef, intercept)`` (the intercept last).
+    """
+    n_samples, n_features = X.shape
+    n_positions = theta.shape[0]
+    n_params = n_features + 1
+    examined_sums = np.zeros(n_positions)
+    counts = np.zeros(n_positions)
+    grad = np.zeros(n_params)
+    hess = np.zeros((n_params, n_params))
+    loglik = 0.0
+    xi = np.empty(n_params)
+    for i in range(n_samples):
+        z = intercept
+        for j in range(n_features):
+            z += X[i, j] * coef[j]
+        k = codes[i]
+        sw = 1.0 if sample_weight is None else sample_weight[i]
+        th = theta[k]
+        if z >= 0.0:
+            sig = 1.0 / (1.0 + np.exp(-z))
+        else:
+            e = np.exp(z)
+            sig = e / (1.0 + e)
+        q = th * sig
+        if y[i] > 0:
+            post_examined = 1.0
+            post_relevant = 1.0
+            loglik += sw * np.log(max(q, 1e-300))
+        else:
+            denom = max(1.0 - q, 1e-300)
+            post_examined = th * (1.0 - sig) / denom
+            post_relevant = (1.0 - th) * sig / denom
+            loglik += sw * np.log(denom)
+        examined_sums[k] += sw * post_examined
+        counts[k] += sw
+        g = sw * (sig - post_relevant)
+        h = sw * sig * (1.0 - sig)
+        for j in range(n_features):
+            xi[j] = X[i, j]
+        xi[n_features] = 1.0
+        for a in range(n_params):
+            grad[a] += g * xi[a]
+            ha = h * xi[a]
+            for b in range(a + 1):
+                hess[a, b] += ha * xi[b]
+    for a in range(n_params):
+        for b in range(a):
+            hess[b, a] = hess[a, b]
+    if not fit_intercept:
+        grad[n_features] = 0.0
+    return loglik, examined_sums, counts, grad, hess
+
+
+@njit
+def _fisher_step(X, y, codes, sample_weight, coef, intercept, log_theta):
+    """Negative log-likelihood, gradient and Fisher information in one pass.
+
+    The parameters are ``(coef, intercept, log theta_1, ..., log theta_K)``.
+    For a Bernoulli outcome with ``p = theta_k * sigmoid(z)`` the expected
+    Hessian of one row is ``p / (1 - p) * u u^T`` with
+    ``u = ((1 - sigmoid(z)) * (x, 1), e_k)``: positive semi-definite, which
+    makes Fisher scoring a safe Newton-type method although the likelihood
+    is not concave.
+
+    Returns ``(value, grad, info)`` of shapes ``()``, ``(n_params,)`` and
+    ``(n_params, n_params)``.
+    """
+    n_samples, n_features = X.shape
+    n_positions = log_theta.shape[0]
+    n_lin = n_features + 1
+    n_params = n_lin + n_positions
+    theta = np.exp(log_theta)
+    grad = np.zeros(n_params)
+    info_lin = np.zeros((n_lin, n_lin))
+    info_cross = np.zeros((n_positions, n_lin))
+    info_theta = np.zeros(n_positions)
+    u = np.empty(n_lin)
+    value = 0.0
+    for i in range(n_samples):
+        z = intercept
+        for j in range(n_features):
+            z += X[i, j] * coef[j]
+        k = codes[i]
+        sw = 1.0 if sample_weight is None else sample_weight[i]
+        if sw == 0.0:
+            continue
+        th = theta[k]
+        if z >= 0.0:
+            e = np.exp(-z)
+            sig = 1.0 / (1.0 + e)
+            log_sig = -np.log1p(e)
+            one_minus_q = (1.0 - th + e) * sig
+        else:
+            e = np.exp(z)
+            sig = e / (1.0 + e)
+            log_sig = z - np.log1p(e)
+            one_minus_q = (1.0 + e * (1.0 - th)) * (1.0 - sig)
+        if one_minus_q < 1e-300:
+            one_minus_q = 1e-300
+        r = th * sig / one_minus_q  # p / (1 - p)
+        if y[i] > 0:
+            value -= sw * (log_theta[k] + log_sig)
+            gz = -(1.0 - sig)
+            ga = -1.0
+        else:
+            value -= sw * np.log(one_minus_q)
+            gz = r * (1.0 - sig)
+            ga = r
+        gz *= sw
+        grad[n_features] += gz
+        for j in range(n_features):
+            grad[j] += gz * X[i, j]
+        grad[n_lin + k] += sw * ga
+        # Fisher information: sw * r * u u^T
+        h = sw * r
+        s = 1.0 - sig
+        for j in range(n_features):
+            u[j] = s * X[i, j]
+        u[n_features] = s
+        for a in range(n_lin):
+            ha = h * u[a]
+            info_cross[k, a] += ha
+            for b in range(a + 1):
+                info_lin[a, b] += ha * u[b]
+        info_theta[k] += h
+    info = np.zeros((n_params, n_params))
+    for a in range(n_lin):
+        for b in range(a + 1):
+            info[a, b] = info_lin[a, b]
+            info[b, a] = info_lin[a, b]
+    for k in range(n_positions):
+        for a in range(n_lin):
+            info[n_lin + k, a] = info_cross[k, a]
+            info[a, n_lin + k] = info_cross[k, a]
+        info[n_lin + k, n_lin + k] = info_theta[k]
+    return value, grad, info
