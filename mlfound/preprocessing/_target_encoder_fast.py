@@ -227,7 +227,7 @@ def _first_appearance_codes(codes, n_classes):
 def _scatter_by_class(y_encoded, per_class, start):
     """``out[y_encoded == c] = per_class[start[c]:start[c + 1]]`` for all c."""
     position = start.copy()
-    out = np.empty(y_encoded.shape[0], dtype=np.int32)
+    out = np.empty(y_encoded.shape[0], dtype=per_class.dtype)
     for i in range(y_encoded.shape[0]):
         c = y_encoded[i]
         out[i] = per_class[position[c]]
