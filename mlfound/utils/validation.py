@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
+    "check_feature_names_in",
     "check_finite_target",
     "check_n_classes",
     "check_sample_weight",
@@ -381,3 +382,36 @@ def _codes_in(y, classes):
     except TypeError:
         lookup = {value: i for i, value in enumerate(classes.tolist())}
         return np.array([lookup.get(value, -1) for value in y.tolist()], np.int64)
+
+
+def check_feature_names_in(estimator, input_features=None):
+    """Input feature names for ``get_feature_names_out``.
+
+    A thin wrapper over scikit-learn's private helper so that a rename
+    upstream costs one edit.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A fitted estimator with ``n_features_in_`` (and ``feature_names_in_``
+        when it was fitted on named columns).
+    input_features : array-like of str or None, default=None
+        Names to use; they must match ``feature_names_in_`` when it exists.
+
+    Returns
+    -------
+    feature_names : ndarray of str objects
+        ``input_features``, else ``feature_names_in_``, else ``x0``, ``x1``, ...
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from mlfound.utils.validation import check_feature_names_in
+    >>> scaler = StandardScaler().fit(np.zeros((2, 2)))
+    >>> check_feature_names_in(scaler)
+    array(['x0', 'x1'], dtype=object)
+    """
+    from sklearn.utils.validation import _check_feature_names_in
+
+    return _check_feature_names_in(estimator, input_features)

@@ -1,0 +1,264 @@
+"""TargetEncoder against scikit-learn's and category_encoders' encoders.
+
+Workload: 2,000,000 rows x 4 categorical columns of cardinalities 10, 1e3,
+1e5 and 1e6 with Zipf-like frequencies, binary target. mlfound and
+scikit-learn get the *same* folds (``StratifiedKFold(5, shuffle=True,
+random_state=0)``); category_encoders has no cross-fitting (its
+``fit_transform`` is ``fit(X, y).transform(X)``), it is timed as the encoder a
+user would otherwise pick. Inputs are integer columns or object (string)
+columns.
+
+Run with ``asv run --python=same --bench preprocessing`` from
+``asv_benchmarks/``, or, for the headline ratios in one process (interleaved,
+best of several repeats, one and default threads, peak memory in fresh
+processes, first call with a cold Numba cache)::
+
+    python asv_benchmarks/benchmarks/preprocessing.py [n_samples [peers [kinds]]]
+
+e.g. ``... 2000000 sklearn,category_encoders int``.
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from functools import lru_cache, partial
+
+import numpy as np
+
+if __package__:
+    from .common import Benchmark, cold_start_seconds, single_thread
+    from .datasets import zipf_codes
+else:  # run as a script
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from common import Benchmark, cold_start_seconds, single_thread
+    from datasets import zipf_codes
+
+CARDINALITIES = (10, 1_000, 100_000, 1_000_000)
+N_SAMPLES = 2_000_000
+
+
+@lru_cache(maxsize=4)
+def make_data(n_samples, kind):
+    """``X`` (n_samples x 4 Zipf-like columns) and a binary ``y``."""
+    X = np.column_stack(
+        [zipf_codes(n_samples, c, seed=i) for i, c in enumerate(CARDINALITIES)]
+    ).astype(np.int64)
+    rng = np.random.default_rng(42)
+    y = (rng.random(n_samples) < 0.3).astype(np.int64)
+    if kind == "object":
+        X = X.astype(str).astype(object)
+    return X, y
+
+
+def _cv():
+    from sklearn.model_selection import StratifiedKFold
+
+    return StratifiedKFold(5, shuffle=True, random_state=0)
+
+
+def make_encoder(implementation, n_features=4):
+    if implementation == "mlfound":
+        from mlfound.preprocessing import TargetEncoder
+
+        return TargetEncoder(cv=_cv())
+    if implementation == "sklearn":
+        from sklearn.preprocessing import TargetEncoder
+
+        return TargetEncoder(cv=_cv())
+    if implementation == "category_encoders":
+        import category_encoders
+
+        return category_encoders.TargetEncoder(cols=list(range(n_features)))
+    raise ValueError(implementation)
+
+
+def _as_input(implementation, X):
+    if implementation == "category_encoders":
+        import pandas as pd
+
+        return pd.DataFrame(X)
+    return X
+
+
+class TargetEncoding(Benchmark):
+    """fit_transform (cross-fitted) and transform on 2M rows x 4 columns."""
+
+    param_names = ["implementation", "input"]
+    params = (["mlfound", "sklearn", "category_encoders"], ["int", "object"])
+    timeout = 1200
+
+    def setup(self, implementation, kind):
+        X, self.y = make_data(N_SAMPLES, kind)
+        self.X = _as_input(implementation, X)
+        self.implementation = implementation
+        small = make_encoder(implementation)
+        small.fit_transform(_as_input(implementation, X[:1000]), self.y[:1000])
+        self.fitted = make_encoder(implementation).fit(self.X, self.y)
+
+    def time_fit_transform(self, *args):
+        with single_thread():
+            make_encoder(self.implementation).fit_transform(self.X, self.y)
+
+    def time_transform(self, *args):
+        with single_thread():
+            self.fitted.transform(self.X)
+
+    def peakmem_fit_transform(self, *args):
+        make_encoder(self.implementation).fit_transform(self.X, self.y)
+
+    def peakmem_transform(self, *args):
+        self.fitted.transform(self.X)
+
+
+class FirstCall(Benchmark):
+    """Seconds to import mlfound's TargetEncoder and fit_transform 1,000 rows."""
+
+    param_names = ["numba_cache"]
+    params = (["cold", "warm"],)
+    repeat = 1
+    number = 1
+
+    def track_first_call_seconds(self, numba_cache):
+        return cold_start_seconds(_FIRST_CALL, cold=numba_cache == "cold")
+
+    track_first_call_seconds.unit = "seconds"
+
+
+_FIRST_CALL = """
+import numpy as np
+from mlfound.preprocessing import TargetEncoder
+rng = np.random.default_rng(0)
+X = rng.integers(0, 50, (1000, 2))
+y = rng.integers(0, 2, 1000)
+TargetEncoder(random_state=0).fit_transform(X, y)
+TargetEncoder().fit(X, y).transform(X)
+"""
+
+
+# ------------------------------------------------------------------ headline
+
+
+def _fit_transform(implementation, X, y):
+    return make_encoder(implementation).fit_transform(X, y)
+
+
+def _best_times(funcs, repeats):
+    """Interleaved timing: best wall and CPU seconds of ``repeats`` calls each.
+
+    CPU time (``time.process_time``) is reported beside wall time because on a
+    shared machine other processes inflate wall times unevenly.
+    """
+    wall = dict.fromkeys(funcs, np.inf)
+    cpu = dict.fromkeys(funcs, np.inf)
+    for _ in range(repeats):
+        for name, func in funcs.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            func()
+            wall[name] = min(wall[name], time.perf_counter() - start)
+            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
+    return wall, cpu
+
+
+_PEAK_SCRIPT = """
+import sys
+sys.path.insert(0, {bench_dir!r})
+import numpy as np
+from preprocessing import make_data, make_encoder, _as_input
+
+def rss_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+
+X, y = make_data({n}, {kind!r})
+X = _as_input({impl!r}, X)
+make_encoder({impl!r}).fit_transform(_as_input({impl!r}, X[:1000]), y[:1000])
+fitted = make_encoder({impl!r}).fit(X, y) if {method!r} == "transform" else None
+try:  # hand memory freed so far back to the OS, so that reuse is not hidden
+    import ctypes
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+except OSError:
+    pass
+with open("/proc/self/clear_refs", "w") as f:  # reset the peak RSS (VmHWM)
+    f.write("5")
+before = rss_kib("VmRSS:")
+if fitted is None:
+    make_encoder({impl!r}).fit_transform(X, y)
+else:
+    fitted.transform(X)
+print((rss_kib("VmHWM:") - before) / 1024)
+"""
+
+
+def peak_memory_mib(implementation, method, n_samples, kind):
+    """Peak RSS increase (MiB) of one call, measured in a fresh process."""
+    script = _PEAK_SCRIPT.format(
+        bench_dir=os.path.dirname(os.path.abspath(__file__)),
+        n=n_samples,
+        kind=kind,
+        impl=implementation,
+        method=method,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return float(result.stdout.split()[-1])
+
+
+def headline(n_samples=N_SAMPLES, repeats=3, peers=("sklearn",), kinds=None):
+    """Print mlfound's speed-up over its peers, interleaved in one process."""
+    from threadpoolctl import threadpool_limits
+
+    print(f"# {n_samples} rows x {len(CARDINALITIES)} columns {CARDINALITIES}")
+    for kind in kinds or ("int", "object"):
+        X, y = make_data(n_samples, kind)
+        impls = ("mlfound", *peers)
+        inputs = {impl: _as_input(impl, X) for impl in impls}
+        for impl in impls:  # warm-up (JIT compile, imports)
+            make_encoder(impl).fit_transform(_as_input(impl, X[:1000]), y[:1000])
+        fitted = {impl: make_encoder(impl).fit(inputs[impl], y) for impl in impls}
+        for threads in (1, None):
+            with threadpool_limits(limits=threads):
+                ft = _best_times(
+                    {impl: partial(_fit_transform, impl, inputs[impl], y)
+                     for impl in impls},
+                    repeats,
+                )  # fmt: skip
+                tr = _best_times(
+                    {impl: partial(fitted[impl].transform, inputs[impl])
+                     for impl in impls},
+                    repeats,
+                )  # fmt: skip
+            label = "1 thread" if threads == 1 else "default threads"
+            clocks = zip(("wall", "cpu"), zip(ft, tr, strict=True), strict=True)
+            for clock, (ft_t, tr_t) in clocks:
+                for impl in impls:
+                    print(
+                        f"{kind:6s} {label:15s} {clock:4s} {impl:18s} fit_transform "
+                        f"{ft_t[impl]:7.3f} s  transform {tr_t[impl]:7.3f} s"
+                    )
+                for peer in peers:
+                    print(
+                        f"{kind:6s} {label:15s} {clock:4s} ratio {peer}/mlfound: "
+                        f"fit_transform {ft_t[peer] / ft_t['mlfound']:.1f}x, "
+                        f"transform {tr_t[peer] / tr_t['mlfound']:.1f}x"
+                    )
+        for method in ("fit_transform", "transform"):
+            for impl in impls:
+                mib = peak_memory_mib(impl, method, n_samples, kind)
+                print(f"{kind:6s} peak memory {method:13s} {impl:18s} {mib:8.1f} MiB")
+    cold = cold_start_seconds(_FIRST_CALL, cold=True)
+    warm = cold_start_seconds(_FIRST_CALL, cold=False)
+    print(f"first call in a fresh process: cold Numba cache {cold:.2f} s, ", end="")
+    print(f"warm {warm:.2f} s (wall, imports included)")
+    print(f"(max RSS of this process {resource.getrusage(0).ru_maxrss / 1024:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else N_SAMPLES
+    peers = tuple(sys.argv[2].split(",")) if len(sys.argv) > 2 else ("sklearn",)
+    kinds = tuple(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
+    headline(n, peers=peers, kinds=kinds)

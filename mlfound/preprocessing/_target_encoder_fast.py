@@ -1,0 +1,235 @@
+"""Numba kernels of :class:`mlfound.preprocessing.TargetEncoder`.
+
+All kernels work on the per-category statistics that
+:mod:`mlfound._kernels.groupby` computes in one pass: the weighted count
+``w``, the weighted sum ``s`` of each target column and (for continuous
+targets) the weighted sum of squares ``sq`` of the target, centred on a
+reference value so that ``sq - s**2 / w`` does not cancel catastrophically.
+For 0/1 targets (binary, one column per class) ``sq == s`` and ``squares`` is
+passed as ``None``.
+
+The encoding of a category with statistics ``(w, s, sq)`` given the prior mean
+``prior`` and the prior variance ``var`` is
+
+- ``smooth=m`` (m-estimate): ``(s + m * prior) / (w + m)``;
+- ``smooth="auto"`` (empirical Bayes, Micci-Barreca 2001, eq. 5-6, as in
+  scikit-learn): ``lam * s / w + (1 - lam) * prior`` with
+  ``lam = var * w / (var * w + ssd / w)`` and ``ssd = sq - s**2 / w`` the
+  category's sum of squared deviations.
+
+Both fall back to the prior when the category has no data (or ``lam`` is
+undefined because ``var`` and ``ssd`` are both zero).
+"""
+
+import numpy as np
+
+from mlfound.utils._jit import njit
+
+
+@njit
+def _encode_value(w, s, sq, prior, var, smooth, auto):
+    if not auto:
+        denom = w + smooth
+        if denom <= 0.0:
+            return prior
+        return (s + smooth * prior) / denom
+    if w <= 0.0:
+        return prior
+    mean = s / w
+    ssd = sq - s * mean
+    if ssd < 0.0:
+        ssd = 0.0
+    num = var * w
+    den = num + ssd / w
+    if not den > 0.0:
+        # var == ssd == 0: the shrinkage is undefined (NaN in scikit-learn).
+        return prior
+    lam = num / den
+    return lam * mean + (1.0 - lam) * prior
+
+
+@njit
+def _encode_table(counts, sums, squares, prior, var, smooth, auto):
+    """Encoding of every category: ``(n_categories, n_values)``."""
+    n_categories, n_values = sums.shape
+    out = np.empty((n_categories, n_values), dtype=np.float64)
+    for c in range(n_categories):
+        w = counts[c]
+        for j in range(n_values):
+            s = sums[c, j]
+            sq = s if squares is None else squares[c, j]
+            out[c, j] = _encode_value(w, s, sq, prior[j], var[j], smooth, auto)
+    return out
+
+
+@njit
+def _gather(codes, table, prior, shift, out, col0):
+    """``out[i, col0 + j] = shift[j] + table[codes[i], j]``.
+
+    Codes outside ``[0, len(table))`` (no category) get ``shift + prior``.
+    """
+    n_values = table.shape[1]
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        known = 0 <= c < table.shape[0]
+        for j in range(n_values):
+            if not known:
+                out[i, col0 + j] = shift[j] + prior[j]
+            else:
+                out[i, col0 + j] = shift[j] + table[c, j]
+
+
+@njit
+def _cross_fit_encode(
+    codes, folds, counts, sums, squares, fold_prior, fold_var, smooth, auto, shift,
+    out, col0,
+):  # fmt: skip
+    """Out-of-fold encoding of every row from per-(category, fold) statistics.
+
+    The statistics of the training part of fold ``f`` for category ``c`` are
+    the category totals minus the fold's own: no refit per fold. The encoding
+    of every (category, fold) pair is computed once, then gathered per row;
+    codes ``>= n_categories`` (no category) get the fold's prior.
+    """
+    n_categories, n_folds = counts.shape
+    n_values = sums.shape[2]
+    table = np.empty((n_categories + 1, n_folds, n_values), dtype=np.float64)
+    for c in range(n_categories):
+        total_w = 0.0
+        for f in range(n_folds):
+            total_w += counts[c, f]
+        for j in range(n_values):
+            total_s = 0.0
+            total_sq = 0.0
+            for f in range(n_folds):
+                total_s += sums[c, f, j]
+                if squares is not None:
+                    total_sq += squares[c, f, j]
+            for f in range(n_folds):
+                w = total_w - counts[c, f]
+                # Weighted totals minus a fold's share can leave rounding dust
+                # where the category has no training rows at all.
+                if w <= 1e-12 * total_w:
+                    w = 0.0
+                s = total_s - sums[c, f, j]
+                if squares is None:
+                    sq = s
+                else:
+                    sq = total_sq - squares[c, f, j]
+                table[c, f, j] = shift[j] + _encode_value(
+                    w, s, sq, fold_prior[f, j], fold_var[f, j], smooth, auto
+                )
+    for f in range(n_folds):
+        for j in range(n_values):
+            table[n_categories, f, j] = shift[j] + fold_prior[f, j]
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        if c < 0 or c > n_categories:
+            c = n_categories
+        f = folds[i]
+        for j in range(n_values):
+            out[i, col0 + j] = table[c, f, j]
+
+
+@njit
+def _ordered_encode(
+    codes, order, values, squares, weights, n_categories, smooth, auto, shift,
+    out, col0,
+):  # fmt: skip
+    """Ordered target statistics (CatBoost-style).
+
+    Rows are visited in ``order``; each row is encoded from the rows visited
+    before it only (its category's running statistics, shrunk towards the
+    running mean and variance of all rows visited before it), then added to
+    the running statistics. A row with no predecessor uses the mean and
+    variance of all *other* rows as its prior. No row's encoding depends on
+    its own target.
+    """
+    n_samples = codes.shape[0]
+    n_values = values.shape[1]
+    run_w = np.zeros(n_categories)
+    run_s = np.zeros((n_categories, n_values))
+    run_sq = np.zeros((n_categories, n_values))
+    glob_w = 0.0
+    glob_s = np.zeros(n_values)
+    glob_sq = np.zeros(n_values)
+    tot_w = 0.0
+    tot_s = np.zeros(n_values)
+    tot_sq = np.zeros(n_values)
+    for i in range(n_samples):
+        wi = 1.0 if weights is None else weights[i]
+        tot_w += wi
+        for j in range(n_values):
+            tot_s[j] += wi * values[i, j]
+            v2 = values[i, j] if squares is None else squares[i, j]
+            tot_sq[j] += wi * v2
+    for t in range(n_samples):
+        i = order[t]
+        c = codes[i]
+        if c >= n_categories:
+            c = -1
+        wi = 1.0 if weights is None else weights[i]
+        for j in range(n_values):
+            yij = values[i, j]
+            y2 = yij if squares is None else squares[i, j]
+            if glob_w > 0.0:
+                pw, ps, psq = glob_w, glob_s[j], glob_sq[j]
+            else:
+                pw, ps, psq = tot_w - wi, tot_s[j] - wi * yij, tot_sq[j] - wi * y2
+            if pw > 0.0:
+                prior = ps / pw
+                var = psq / pw - prior * prior
+                if var < 0.0:
+                    var = 0.0
+            else:
+                prior = 0.0
+                var = 0.0
+            if c < 0:
+                out[i, col0 + j] = shift[j] + prior
+            else:
+                s = run_s[c, j]
+                sq = s if squares is None else run_sq[c, j]
+                out[i, col0 + j] = shift[j] + _encode_value(
+                    run_w[c], s, sq, prior, var, smooth, auto
+                )
+        # Add the row to the running statistics only after encoding it.
+        glob_w += wi
+        for j in range(n_values):
+            glob_s[j] += wi * values[i, j]
+            if squares is not None:
+                glob_sq[j] += wi * squares[i, j]
+            else:
+                glob_sq[j] += wi * values[i, j]
+        if c >= 0:
+            run_w[c] += wi
+            for j in range(n_values):
+                run_s[c, j] += wi * values[i, j]
+                if squares is not None:
+                    run_sq[c, j] += wi * squares[i, j]
+
+
+@njit
+def _first_appearance_codes(codes, n_classes):
+    """Relabel class codes by order of first appearance (0 = first seen)."""
+    rank = np.full(n_classes, -1, dtype=np.int32)
+    out = np.empty(codes.shape[0], dtype=np.int32)
+    n_seen = 0
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        if rank[c] < 0:
+            rank[c] = n_seen
+            n_seen += 1
+        out[i] = rank[c]
+    return out
+
+
+@njit
+def _scatter_by_class(y_encoded, per_class, start):
+    """``out[y_encoded == c] = per_class[start[c]:start[c + 1]]`` for all c."""
+    position = start.copy()
+    out = np.empty(y_encoded.shape[0], dtype=per_class.dtype)
+    for i in range(y_encoded.shape[0]):
+        c = y_encoded[i]
+        out[i] = per_class[position[c]]
+        position[c] += 1
+    return out
