@@ -19,19 +19,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
+from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import HasMethods, StrOptions, _fit_context
 from mlfound.utils.validation import check_finite_target, check_n_classes
 
 __all__ = ["BayesMinimumRiskClassifier"]
-
-
-def _estimator_has(attr):
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self._get_estimator(), attr)
-
-    return check
 
 
 class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):

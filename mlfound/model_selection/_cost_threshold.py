@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
 
 from mlfound._kernels.sweep import _finish, _sweep_sorted, select_threshold
 from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
+from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
     StrOptions,
@@ -47,17 +48,6 @@ from mlfound.utils.validation import (
 __all__ = ["CostSensitiveThresholdClassifier"]
 
 _CONSTRAINTS = ("recall", "precision", "fpr")
-
-
-def _estimator_has(attr):
-    """Check the fitted ``estimator_`` if there is one, else ``estimator``."""
-
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self._get_estimator(), attr)
-
-    return check
 
 
 def _positive_scores(estimator, X, methods):

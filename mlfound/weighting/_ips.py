@@ -16,6 +16,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
     Interval,
@@ -33,17 +34,6 @@ from mlfound.weighting._position_bias import (
     _check_clicks,
     _position_index,
 )
-
-
-def _estimator_has(attr):
-    """Check the fitted inner estimator if any, else the unfitted one."""
-
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self._get_estimator(), attr)
-
-    return check
 
 
 class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
