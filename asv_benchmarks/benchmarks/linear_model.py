@@ -15,7 +15,7 @@ Implementations, timed in the same run so their ratio is meaningful:
 
 ``track_objective_gap`` reports each fit's objective minus the true optimum
 (found once with a very tight tolerance), so times compare equal objectives;
-the headline's ``time_to_target`` stops each implementation's L-BFGS-B run at
+the headline's ``seconds_to_target`` stops each implementation's L-BFGS-B run at
 the first evaluation within 1e-6 (relative) of that optimum.
 
 Run ``python asv_benchmarks/benchmarks/linear_model.py`` for the headline
@@ -162,7 +162,7 @@ def value_and_grad(implementation, kind, gamma, n_threads=1):
     return lambda w: numpy_focal_value_grad(w, X, yf, gamma, l2)
 
 
-def time_to_target(implementation, kind, gamma, *, rel_gap=1e-6, n_threads=1):
+def seconds_to_target(implementation, kind, gamma, *, rel_gap=1e-6, n_threads=1):
     """Seconds until L-BFGS-B on ``implementation`` reaches ``f* (1 + rel_gap)``.
 
     Every implementation runs scikit-learn's L-BFGS-B options; the clock stops
@@ -313,7 +313,7 @@ def headline(repeats=2, kinds=("dense", "csr")):
                             n = int(impl[-1]) if impl.startswith("mlfound") else 1
                             base = impl.split()[0]
                             runs[impl].append(
-                                time_to_target(base, kind, gamma, n_threads=n)
+                                seconds_to_target(base, kind, gamma, n_threads=n)
                             )
                 best = {k: min(v) for k, v in runs.items()}
                 print(
