@@ -84,7 +84,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         ``None`` does not clip.
     normalize : bool, default=False
         Self-normalize the inverse-propensity weights to mean 1 (after
-        clipping), so that the inner estimator's regularization strength does
+        clipping; the mean is weighted by ``sample_weight``), so that the inner estimator's regularization strength does
         not depend on how small the propensities are.
     position_as_feature : bool, default=False
         Give the position to the inner estimator as a feature (the position
@@ -95,6 +95,11 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         Position the position feature is set to at prediction time;
         ``"median"`` uses the median training position. Must be a position
         seen in fit.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the default propensity model (``propensity=None``), which
+        draws a warm-start subsample on large logs. Pass an int for
+        reproducible fits. A ``PositionBiasEstimator`` given as
+        ``propensity`` keeps its own ``random_state``.
 
     Attributes
     ----------
@@ -163,6 +168,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
             Interval(numbers.Integral, 1, None, closed="left"),
             StrOptions({"median"}),
         ],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -175,6 +181,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         normalize=False,
         position_as_feature=False,
         neutral_position=1,
+        random_state=None,
     ):
         self.estimator = estimator
         self.propensity = propensity
@@ -183,6 +190,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         self.normalize = normalize
         self.position_as_feature = position_as_feature
         self.neutral_position = neutral_position
+        self.random_state = random_state
 
     @_fit_context(
         # the inner estimator and propensity model are validated in their fit
@@ -268,8 +276,14 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
             weights = 1.0 / propensities
         elif positions is not None:
             y_clicks = _check_clicks(y)
+            # The relevance model inside the propensity estimate must not see
+            # the position, or it absorbs the position effect it is to measure.
             theta = self._propensity(
-                features, y_clicks, positions, randomized, sample_weight
+                self._without_position_column(features),
+                y_clicks,
+                positions,
+                randomized,
+                sample_weight,
             )
             weights = np.where(y_clicks == 1, 1.0 / theta[positions - 1], 1.0)
         else:
@@ -284,10 +298,14 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         if self.max_weight is not None:
             self.n_clipped_ = int(np.count_nonzero(weights > self.max_weight))
             weights = np.minimum(weights, self.max_weight)
-        if self.normalize:
-            weights = weights / weights.mean()
         if sample_weight is not None:
-            weights = weights * check_sample_weight(sample_weight, X)
+            sample_weight = check_sample_weight(sample_weight, X)
+        if self.normalize:
+            # Mean 1 under the sample weights, so that a weight of k acts
+            # exactly like k copies of the row.
+            weights = weights / np.average(weights, weights=sample_weight)
+        if sample_weight is not None:
+            weights = weights * sample_weight
 
         if self.position_as_feature:
             if positions is None:
@@ -476,6 +494,17 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
             )
         return X, positions
 
+    def _without_position_column(self, features):
+        """``features`` minus the position column kept for the inner model."""
+        if self.position_column is None or not self.position_as_feature:
+            return features
+        idx = _position_index(
+            self.position_column, getattr(self, "feature_names_in_", None), features
+        )
+        if hasattr(features, "iloc"):
+            return features.drop(columns=[features.columns[idx]])
+        return np.delete(features, idx, axis=1)
+
     def _with_position(self, features, X, positions):
         """Features plus the position feature (in place for a column)."""
         if self.position_column is not None:
@@ -487,7 +516,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
     def _propensity(self, features, y, positions, randomized, sample_weight):
         if _is_default_propensity(self.propensity):
             model = (
-                PositionBiasEstimator()
+                PositionBiasEstimator(random_state=self.random_state)
                 if self.propensity is None
                 else clone(self.propensity)
             )

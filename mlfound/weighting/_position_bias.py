@@ -51,7 +51,12 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
     is relevant, without knowing either: both are learned jointly from the
     logged clicks, features and positions. The propensities are normalized so
     that :math:`\\theta_1 = 1` (position 1 is the reference; relevance is the
-    click probability an item would have at position 1).
+    click probability an item would have at position 1), and the model
+    assumes that no position is examined more often than position 1:
+    every :math:`\\theta_k` is bounded by 1. When the fitted propensity of a
+    position reaches that bound, a ``UserWarning`` says so, because the
+    assumption then probably does not hold (a grid layout, a sticky slot)
+    and the estimates of all positions are biased.
 
     The default solver maximizes the likelihood directly by Fisher scoring (a
     Newton method with the expected, always positive semi-definite Hessian),
@@ -303,6 +308,17 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
         self.intercept_ = np.array([intercept])
         self.propensity_ = np.where(seen, np.exp(log_theta), np.nan)
         self.n_iter_ = n_iter
+        at_bound = np.flatnonzero(free_theta & (log_theta > -1e-6)) + 1
+        if at_bound.size:
+            warnings.warn(
+                f"The propensity of position(s) {at_bound.tolist()} reached the "
+                f"bound theta_k <= theta_1 = 1: the click model assumes position "
+                f"1 is examined at least as often as any other. If another "
+                f"position is examined more (a grid layout, a sticky slot), the "
+                f"estimates are biased: reorder the positions so that the most "
+                f"examined one is position 1.",
+                UserWarning,
+            )
         return self
 
     def decision_function(self, X):

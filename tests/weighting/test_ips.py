@@ -62,7 +62,7 @@ def test_clipping_normalization_and_sample_weight(logs):
     weights = _ips_weights(logs.y, logs.positions, logs.propensity)
     assert ips.n_clipped_ == np.count_nonzero(weights > 4.0) > 0
     weights = np.minimum(weights, 4.0)
-    weights = weights / weights.mean() * sw
+    weights = weights / np.average(weights, weights=sw) * sw
     ref = LogisticRegression().fit(logs.X, logs.y, sample_weight=weights)
     np.testing.assert_array_equal(ips.estimator_.coef_, ref.coef_)
 
@@ -221,3 +221,48 @@ def test_configured_propensity_estimator_and_randomized_bucket():
         [data.y[bucket & (data.positions == k)].mean() for k in range(1, 11)]
     )
     np.testing.assert_allclose(ips.propensity_, ctr / ctr[0], rtol=1e-10)
+
+
+def test_position_column_as_feature_does_not_leak_into_the_propensity_model():
+    logs = make_click_logs(20_000, random_state=0)
+    X_with_position = np.column_stack([logs.X, logs.positions])
+    by_column = IPSReweighter(
+        LogisticRegression(), position_column=5, position_as_feature=True
+    ).fit(X_with_position, logs.y)
+    by_metadata = IPSReweighter(LogisticRegression()).fit(
+        logs.X, logs.y, positions=logs.positions
+    )
+    # The relevance model inside the propensity estimate sees the features
+    # only; the inner estimator gets the position column.
+    assert by_column.propensity_estimator_.coef_.shape == (1, logs.X.shape[1])
+    np.testing.assert_allclose(by_column.propensity_, by_metadata.propensity_)
+    assert by_column.estimator_.coef_.shape == (1, logs.X.shape[1] + 1)
+
+
+def test_self_normalised_weights_treat_a_weight_of_k_as_k_copies():
+    logs = make_click_logs(20_000, random_state=0)
+    X, y, pos = logs.X, logs.y, logs.positions
+    w = np.where(pos > 5, 4, 1)
+    theta = 1.0 / np.arange(1, 11)
+    kwargs = {"propensity": theta, "normalize": True}
+    weighted = IPSReweighter(LogisticRegression(C=0.01), **kwargs).fit(
+        X, y, positions=pos, sample_weight=w
+    )
+    repeated = IPSReweighter(LogisticRegression(C=0.01), **kwargs).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w), positions=np.repeat(pos, w)
+    )
+    np.testing.assert_allclose(
+        weighted.estimator_.coef_, repeated.estimator_.coef_, atol=1e-8
+    )
+
+
+def test_random_state_makes_the_default_propensity_model_reproducible():
+    logs = make_click_logs(250_000, random_state=0)
+    fits = [
+        IPSReweighter(LogisticRegression(), random_state=0).fit(
+            logs.X, logs.y, positions=logs.positions
+        )
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(fits[0].propensity_, fits[1].propensity_)
+    assert fits[0].propensity_estimator_.random_state == 0

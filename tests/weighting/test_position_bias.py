@@ -1,4 +1,5 @@
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -205,4 +206,27 @@ def test_other_errors(logs_small):
     with pytest.raises(ValueError, match="single class"):
         PositionBiasEstimator().fit(
             logs.X, np.zeros_like(logs.y), positions=logs.positions
+        )
+
+
+def test_warns_when_a_position_is_examined_more_than_position_one():
+    rng = np.random.RandomState(0)
+    n = 200_000
+    X = rng.standard_normal((n, 3))
+    positions = rng.randint(1, 5, n)
+    relevance = 1 / (1 + np.exp(-(X @ [1.0, -1.0, 0.5] - 1.0)))
+
+    def clicks(theta):
+        return (rng.random_sample(n) < theta[positions - 1] * relevance).astype(int)
+
+    # Position 2 examined twice as often as position 1: outside the model.
+    with pytest.warns(UserWarning, match=r"position\(s\) \[2\] reached the bound"):
+        PositionBiasEstimator().fit(
+            X, clicks(np.array([0.5, 1.0, 0.4, 0.2])), positions=positions
+        )
+    # Decreasing examination: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        PositionBiasEstimator().fit(
+            X, clicks(np.array([1.0, 0.5, 0.4, 0.2])), positions=positions
         )
