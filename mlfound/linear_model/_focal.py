@@ -338,8 +338,9 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = encoder.classes_
         check_n_classes(self.classes_)
         codes = encoder.transform(y).astype(np.intp)
-        sample_weight = self._full_sample_weight(sample_weight, X, codes)
-        loss, target = self._make_loss(codes)
+        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+        loss, target = self._make_loss(codes, sample_weight)
+        sample_weight = self._full_sample_weight(sample_weight, codes)
         X = _as_kernel_X(X)
         # every fit starts the random stream afresh (partial_fit continues it)
         self.__dict__.pop("_random_generator", None)
@@ -433,8 +434,18 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.classes_!r}."
             )
         codes = np.searchsorted(self.classes_, y).astype(np.intp)
-        sample_weight = self._full_sample_weight(sample_weight, X, codes)
-        loss, target = self._make_loss(codes)
+        for name in ("class_weight", "alpha"):
+            if isinstance(getattr(self, name), str):  # "balanced"
+                raise ValueError(
+                    f"{name}='balanced' is not supported by partial_fit: the "
+                    f"class frequencies of one chunk are not those of the whole "
+                    f"stream. Compute the weights once on all labels (e.g. "
+                    f"sklearn.utils.class_weight.compute_class_weight) and pass "
+                    f"them as a dict (class_weight) or an array (alpha)."
+                )
+        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+        loss, target = self._make_loss(codes, sample_weight)
+        sample_weight = self._full_sample_weight(sample_weight, codes)
         X = _as_kernel_X(X)
         objective = LinearObjective(
             loss, X, target, sample_weight, fit_intercept=self.fit_intercept
@@ -565,26 +576,32 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             self._random_generator = np.random.default_rng(seed)
         return self._random_generator
 
-    def _full_sample_weight(self, sample_weight, X, codes):
-        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        if self.class_weight is not None:
-            cw = compute_class_weight(
-                self.class_weight, classes=np.arange(len(self.classes_)), y=codes
-            ) if not isinstance(self.class_weight, dict) else np.array(
+    def _full_sample_weight(self, sample_weight, codes):
+        """User weights times class weights ("balanced" counts weighted rows)."""
+        if isinstance(self.class_weight, dict):
+            cw = np.array(
                 [self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float
-            )  # fmt: skip
+            )
+            sample_weight = sample_weight * cw[codes]
+        elif self.class_weight is not None:  # "balanced"
+            cw = compute_class_weight(
+                self.class_weight,
+                classes=np.arange(len(self.classes_)),
+                y=codes,
+                sample_weight=sample_weight,
+            )
             sample_weight = sample_weight * cw[codes]
         return np.ascontiguousarray(sample_weight, dtype=np.float64)
 
-    def _alpha_vector(self, codes):
+    def _alpha_vector(self, codes, sample_weight):
         n_classes = len(self.classes_)
         alpha = self.alpha
         if alpha is None:
             return np.ones(n_classes)
-        if isinstance(alpha, str):  # "balanced"
-            counts = np.bincount(codes, minlength=n_classes).astype(float)
+        if isinstance(alpha, str):  # "balanced", on weighted class counts
+            counts = np.bincount(codes, weights=sample_weight, minlength=n_classes)
             counts[counts == 0] = 1.0
-            return codes.shape[0] / (n_classes * counts)
+            return sample_weight.sum() / (n_classes * counts)
         if isinstance(alpha, numbers.Real):
             if n_classes != 2:
                 raise ValueError(
@@ -605,8 +622,8 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"alpha must hold positive finite weights, got {alpha}.")
         return alpha
 
-    def _make_loss(self, codes):
-        alpha = self._alpha_vector(codes)
+    def _make_loss(self, codes, sample_weight):
+        alpha = self._alpha_vector(codes, sample_weight)
         if len(self.classes_) == 2:
             loss = BinaryFocalLoss(self.gamma, alpha, self.label_smoothing)
             return loss, (codes == 1).astype(np.float64)

@@ -84,8 +84,9 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         ``None`` does not clip.
     normalize : bool, default=False
         Self-normalize the inverse-propensity weights to mean 1 (after
-        clipping; the mean is weighted by ``sample_weight``), so that the inner estimator's regularization strength does
-        not depend on how small the propensities are.
+        clipping; the mean is weighted by ``sample_weight``), so that the
+        inner estimator's regularization strength does not depend on how
+        small the propensities are.
     position_as_feature : bool, default=False
         Give the position to the inner estimator as a feature (the position
         column in place, or a last column when positions come from

@@ -364,3 +364,29 @@ def test_minibatch_fit_is_reproducible_and_idempotent():
     model = FocalLossClassifier(solver="sgd", random_state=0, max_iter=5, tol=None)
     first = model.fit(X, y).coef_.copy()
     np.testing.assert_array_equal(model.fit(X, y).coef_, first)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_balanced_weights_count_sample_weights_as_repeated_rows(n_classes):
+    X, y = make_classification(
+        300, 5, n_informative=3, n_classes=n_classes, random_state=0
+    )
+    w = np.where(y == 1, 3, 1)
+    Xr, yr = np.repeat(X, w, axis=0), np.repeat(y, w)
+    for params in ({"gamma": 0.0, "class_weight": "balanced"}, {"alpha": "balanced"}):
+        weighted = FocalLossClassifier(tol=1e-10, **params).fit(X, y, sample_weight=w)
+        repeated = FocalLossClassifier(tol=1e-10, **params).fit(Xr, yr)
+        np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-8)
+    # gamma=0 with class_weight="balanced" is LogisticRegression's objective.
+    params = {"class_weight": "balanced", "tol": 1e-10}
+    focal = FocalLossClassifier(gamma=0.0, **params).fit(X, y, sample_weight=w)
+    reference = LogisticRegression(**params).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(focal.coef_, reference.coef_, atol=1e-6)
+
+
+@pytest.mark.parametrize("param", ["class_weight", "alpha"])
+def test_partial_fit_rejects_balanced_weights(param):
+    X, y = make_classification(100, 4, random_state=0)
+    model = FocalLossClassifier(**{param: "balanced"})
+    with pytest.raises(ValueError, match=f"{param}='balanced' is not supported"):
+        model.partial_fit(X, y, classes=[0, 1])
