@@ -550,7 +550,7 @@ def expected_calibration_error(
             f"sample_weight has {w.shape[0]} entries, expected {y.shape[0]}."
         )
     if strategy == "quantile":
-        edges = np.quantile(y_prob, np.linspace(0, 1, n_bins + 1))
+        edges = _weighted_quantiles(y_prob, w, np.linspace(0, 1, n_bins + 1))
     else:
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     bins = np.clip(np.searchsorted(edges[1:-1], y_prob, side="right"), 0, n_bins - 1)
@@ -560,3 +560,15 @@ def expected_calibration_error(
     if total.sum() <= 0:
         raise ValueError("The sample weights sum to zero.")
     return float(np.abs(observed - predicted).sum() / total.sum())
+
+
+def _weighted_quantiles(values, weights, q):
+    """Inverted-CDF quantiles of ``values`` under ``weights``.
+
+    A weight of k acts exactly like k copies of the value; with unit weights
+    this is ``np.quantile(values, q, method="inverted_cdf")``.
+    """
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    idx = np.searchsorted(cum, q * cum[-1], side="left")
+    return values[order][np.clip(idx, 0, values.shape[0] - 1)]

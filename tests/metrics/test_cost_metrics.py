@@ -143,3 +143,18 @@ def test_confusion_fast_path_equals_per_sample_path(seed):
             (1.0 if weights is None else weights) * cost[y_true + 1, y_pred + 1]
         )
         assert fast == pytest.approx(by_hand)
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+def test_expected_calibration_error_weights_equal_repeated_rows(strategy):
+    rng = np.random.RandomState(0)
+    p = rng.rand(300)
+    y = (rng.rand(300) < p).astype(int)
+    w = rng.randint(1, 4, 300)
+    weighted = expected_calibration_error(
+        y, p, n_bins=5, strategy=strategy, sample_weight=w
+    )
+    repeated = expected_calibration_error(
+        np.repeat(y, w), np.repeat(p, w), n_bins=5, strategy=strategy
+    )
+    assert weighted == pytest.approx(repeated, rel=1e-12)
