@@ -1,7 +1,5 @@
 """Bayes minimum-risk decisions from (calibrated) class probabilities."""
 
-from inspect import signature
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -19,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, indexable
 
 from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
-from mlfound.utils._metaestimators import _estimator_has
+from mlfound.utils._metaestimators import _estimator_has, _sample_weight_params
 from mlfound.utils._param_validation import HasMethods, StrOptions, _fit_context
 from mlfound.utils.validation import check_finite_target, check_n_classes
 
@@ -149,12 +147,7 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
             fit_params = routed.estimator.fit
         else:
             _raise_for_params(params, self, "fit")
-            fit_params = {}
-            if (
-                sample_weight is not None
-                and "sample_weight" in signature(estimator.fit).parameters
-            ):
-                fit_params["sample_weight"] = sample_weight
+            fit_params = _sample_weight_params(estimator, sample_weight)
         self.estimator_ = clone(estimator).fit(X, y, **fit_params)
         if hasattr(self.estimator_, "n_features_in_"):
             self.n_features_in_ = self.estimator_.n_features_in_

@@ -14,8 +14,9 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from mlfound.utils._metaestimators import _sample_weight_params
 from mlfound.utils._param_validation import HasMethods, StrOptions, _fit_context
 from mlfound.utils.validation import (
     check_n_classes,
@@ -165,17 +166,9 @@ class CumulativeBinaryClassifier(ClassifierMixin, BaseEstimator):
             routed = process_routing(self, "fit", **fit_params)
             inner_params = routed.estimator.fit
         else:
-            inner_params = {}
             if sample_weight is not None:
-                if not has_fit_parameter(estimator, "sample_weight"):
-                    raise ValueError(
-                        f"{type(estimator).__name__} does not accept "
-                        f"sample_weight; drop sample_weight or use an "
-                        f"estimator whose fit takes it."
-                    )
-                inner_params["sample_weight"] = check_sample_weight(
-                    sample_weight, X, dtype=np.float64
-                )
+                sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+            inner_params = _sample_weight_params(estimator, sample_weight)
 
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_boundary)(

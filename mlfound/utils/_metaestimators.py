@@ -1,5 +1,7 @@
 """Helpers shared by mlfound's meta-estimators."""
 
+from sklearn.utils.validation import has_fit_parameter
+
 
 def _estimator_has(attr):
     """``available_if`` check: does the inner estimator provide ``attr``?
@@ -15,3 +17,23 @@ def _estimator_has(attr):
         return hasattr(self._get_estimator(), attr)
 
     return check
+
+
+def _sample_weight_params(estimator, sample_weight):
+    """Fit parameters that pass ``sample_weight`` on to ``estimator.fit``.
+
+    Used when metadata routing is off. Nothing is dropped silently: when
+    ``sample_weight`` is given and ``estimator.fit`` does not take it, the
+    error names the parameter and the ways out.
+    """
+    if sample_weight is None:
+        return {}
+    if not has_fit_parameter(estimator, "sample_weight"):
+        raise ValueError(
+            f"sample_weight was given but {type(estimator).__name__}.fit does "
+            f"not accept it. Drop sample_weight, use an inner estimator whose "
+            f"fit takes it, or enable metadata routing "
+            f"(sklearn.set_config(enable_metadata_routing=True)) and request "
+            f"it explicitly (e.g. for a Pipeline step)."
+        )
+    return {"sample_weight": sample_weight}

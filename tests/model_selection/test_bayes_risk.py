@@ -7,6 +7,7 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -148,3 +149,12 @@ def test_cost_matrix_errors(cost, match):
     )
     with pytest.raises(ValueError, match=match):
         BayesMinimumRiskClassifier(cost_matrix=cost).fit(X, y)
+
+
+def test_sample_weight_is_never_dropped_silently():
+    X, y = make_classification(200, 4, random_state=0)
+    clf = BayesMinimumRiskClassifier(KNeighborsClassifier())
+    with pytest.raises(ValueError, match="sample_weight was given but"):
+        clf.fit(X, y, sample_weight=np.ones(200))
+    # With calibration the weights reach CalibratedClassifierCV, which takes them.
+    clf.set_params(calibration="sigmoid").fit(X, y, sample_weight=np.ones(200))

@@ -113,7 +113,9 @@ def test_sample_weight_is_passed_to_every_inner_fit():
             data.X, data.y > model.classes_[k], sample_weight=sw
         )
         np.testing.assert_allclose(est.coef_, ref.coef_)
-    with pytest.raises(ValueError, match="does not accept sample_weight"):
+    with pytest.raises(
+        ValueError, match="sample_weight was given but .* does not accept it"
+    ):
         CumulativeBinaryClassifier(KNeighborsClassifier()).fit(
             data.X, data.y, sample_weight=sw
         )
