@@ -140,10 +140,13 @@ def test_fraud_300k_beats_0_5_and_matches_tuned_threshold_classifier():
 
     On the out-of-fold scores the exact optimum is at least as cheap as any
     grid threshold, by construction, and that is asserted exactly. On held-out
-    data the two thresholds differ by noise of about 1% either way from split
-    to split (over the ten splits random_state=0..9: mean test cost 54,335 vs
-    54,430, difference sd 524), so the held-out comparison allows 2%. The
-    split is the first seed, not one picked for a favourable outcome.
+    data the two thresholds differ by noise of about 0.6% either way from split
+    to split (over the 50 splits random_state=0..49: mean test cost 54,312 vs
+    54,349, paired difference -37, sd 314, cheaper on 56% of the splits; no
+    smoothed or calibrated selection rule does clearly better, see
+    asv_benchmarks/benchmarks/threshold_selection.py), so the held-out
+    comparison allows 2%: on this split, the first seed and not one picked for
+    a favourable outcome, the test costs are 61,031 vs 60,359 (+1.1%).
     """
     X, y = make_classification(n_samples=300_000, weights=[0.99], random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(
