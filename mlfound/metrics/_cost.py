@@ -572,3 +572,27 @@ def _weighted_quantiles(values, weights, q):
     cum = np.cumsum(weights[order])
     idx = np.searchsorted(cum, q * cum[-1], side="left")
     return values[order][np.clip(idx, 0, values.shape[0] - 1)]
+
+
+def _positive_scores(estimator, X, response_method="auto"):
+    """Scores of the positive class ``classes_[1]`` and the method that gave them.
+
+    ``response_method="auto"`` tries ``predict_proba`` then
+    ``decision_function``; a method name, or a list of them, is tried in order.
+    """
+    if response_method == "auto":
+        methods = ["predict_proba", "decision_function"]
+    elif isinstance(response_method, str):
+        methods = [response_method]
+    else:
+        methods = list(response_method)
+    for method in methods:
+        if hasattr(estimator, method):
+            scores = getattr(estimator, method)(X)
+            if method == "predict_proba":
+                scores = np.asarray(scores)[:, 1]
+            return np.asarray(scores, dtype=np.float64).ravel(), method
+    raise AttributeError(
+        f"{type(estimator).__name__} has none of the methods {methods}: it cannot "
+        f"give scores to threshold."
+    )

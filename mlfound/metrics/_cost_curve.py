@@ -3,28 +3,13 @@
 import numpy as np
 
 from mlfound._kernels.sweep import select_threshold, threshold_sweep
-from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
+from mlfound.metrics._cost import (
+    _check_cost_matrix,
+    _check_sample_cost,
+    _positive_scores,
+)
 
 __all__ = ["CostCurveDisplay"]
-
-
-def _binary_scores(estimator, X, response_method):
-    """Scores of the positive class (``classes_[1]``) and the method used."""
-    methods = (
-        ["predict_proba", "decision_function"]
-        if response_method == "auto"
-        else [response_method]
-    )
-    for method in methods:
-        if hasattr(estimator, method):
-            scores = getattr(estimator, method)(X)
-            if method == "predict_proba":
-                scores = np.asarray(scores)[:, 1]
-            return np.asarray(scores, dtype=np.float64).ravel(), method
-    raise AttributeError(
-        f"{type(estimator).__name__} has none of the methods {methods}: it cannot "
-        f"give scores to threshold."
-    )
 
 
 class CostCurveDisplay:
@@ -213,7 +198,7 @@ class CostCurveDisplay:
         """
         if cost_matrix is None and sample_cost is None:
             cost_matrix = getattr(estimator, "cost_matrix", None)
-        scores, method = _binary_scores(estimator, X, response_method)
+        scores, method = _positive_scores(estimator, X, response_method)
         if chosen_threshold == "auto" and hasattr(estimator, "best_threshold_"):
             chosen_threshold = estimator.best_threshold_
         classes = getattr(estimator, "classes_", None)

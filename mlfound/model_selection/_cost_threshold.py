@@ -1,7 +1,7 @@
 """Binary classifier whose decision threshold minimizes expected cost."""
 
 import numbers
-from inspect import signature
+import warnings
 
 import numpy as np
 from sklearn.base import (
@@ -28,11 +28,16 @@ from sklearn.utils.validation import (
     _check_method_params,
     _num_samples,
     check_is_fitted,
+    has_fit_parameter,
     indexable,
 )
 
 from mlfound._kernels.sweep import _finish, _sweep_sorted, select_threshold
-from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
+from mlfound.metrics._cost import (
+    _check_cost_matrix,
+    _check_sample_cost,
+    _positive_scores,
+)
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
@@ -48,19 +53,6 @@ from mlfound.utils.validation import (
 __all__ = ["CostSensitiveThresholdClassifier"]
 
 _CONSTRAINTS = ("recall", "precision", "fpr")
-
-
-def _positive_scores(estimator, X, methods):
-    """Scores of ``classes_[1]`` from the first available method of ``methods``."""
-    for method in methods:
-        if hasattr(estimator, method):
-            scores = getattr(estimator, method)(X)
-            if method == "predict_proba":
-                scores = scores[:, 1]
-            return np.asarray(scores, dtype=np.float64).ravel(), method
-    raise AttributeError(
-        f"{type(estimator).__name__} has none of the methods {methods}."
-    )
 
 
 def _fit_and_score(estimator, X, y, fit_params, train, val, methods, classes):
@@ -309,10 +301,7 @@ class CostSensitiveThresholdClassifier(
         classes = np.unique(y)
         check_n_classes(classes)
 
-        if self.response_method == "auto":
-            methods = ["predict_proba", "decision_function"]
-        else:
-            methods = [self.response_method]
+        methods = self.response_method
 
         if isinstance(self.cv, str) and self.cv == "prefit":
             try:
@@ -513,11 +502,17 @@ class CostSensitiveThresholdClassifier(
             return process_routing(self, "fit", sample_weight=sample_weight, **params)
         _raise_for_params(params, self, "fit")
         fit_params = {}
-        if (
-            sample_weight is not None
-            and "sample_weight" in signature(estimator.fit).parameters
-        ):
-            fit_params["sample_weight"] = sample_weight
+        if sample_weight is not None:
+            if has_fit_parameter(estimator, "sample_weight"):
+                fit_params["sample_weight"] = sample_weight
+            else:
+                warnings.warn(
+                    f"{type(estimator).__name__}.fit does not accept "
+                    f"sample_weight: the weights are used in the threshold "
+                    f"search only. Enable metadata routing to route them "
+                    f"explicitly (e.g. to a Pipeline step).",
+                    UserWarning,
+                )
         return Bunch(estimator=Bunch(fit=fit_params), splitter=Bunch(split={}))
 
     @property

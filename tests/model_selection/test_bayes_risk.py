@@ -156,5 +156,7 @@ def test_sample_weight_is_never_dropped_silently():
     clf = BayesMinimumRiskClassifier(KNeighborsClassifier())
     with pytest.raises(ValueError, match="sample_weight was given but"):
         clf.fit(X, y, sample_weight=np.ones(200))
-    # With calibration the weights reach CalibratedClassifierCV, which takes them.
-    clf.set_params(calibration="sigmoid").fit(X, y, sample_weight=np.ones(200))
+    # With calibration the weights reach CalibratedClassifierCV, which uses
+    # them for the calibration and says so itself.
+    with pytest.warns(UserWarning, match="does not appear to accept sample_weight"):
+        clf.set_params(calibration="sigmoid").fit(X, y, sample_weight=np.ones(200))

@@ -14,6 +14,7 @@ from sklearn.model_selection import (
     cross_val_predict,
     train_test_split,
 )
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
@@ -370,3 +371,12 @@ def test_catch_90_percent_of_fraud_with_fewest_false_alarms(fraud):
     pred = clf.predict(X_tune) == 1
     assert pred[y_tune == 1].mean() >= 0.9
     assert pred[y_tune == 0].sum() == (scores[y_tune == 0] >= largest).sum()
+
+
+def test_sample_weight_not_accepted_by_the_inner_estimator_warns():
+    X, y = make_classification(300, 4, random_state=0)
+    clf = CostSensitiveThresholdClassifier(
+        KNeighborsClassifier(), cost_matrix={"fp": 1, "fn": 5}, cv=3
+    )
+    with pytest.warns(UserWarning, match="used in the threshold search only"):
+        clf.fit(X, y, sample_weight=np.ones(300))
