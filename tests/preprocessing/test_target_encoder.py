@@ -97,6 +97,21 @@ def test_equals_sklearn_with_missing_values_as_a_category():
     assert np.isnan(ours.categories_[0][-1])
 
 
+@pytest.mark.parametrize("target_type", ["binary", "multiclass", "continuous"])
+def test_equals_sklearn_on_a_high_cardinality_column(target_type):
+    # Tables of several MiB: the kernels' prefetching and in-place encoding
+    # paths (small tables skip them).
+    X, y = _data(target_type, n=60_000, seed=5)
+    rng = np.random.default_rng(5)
+    frequent = np.minimum(rng.zipf(1.3, len(y)), 1_000)
+    ids = np.where(rng.random(len(y)) < 0.3, frequent, rng.integers(0, 60_000, len(y)))
+    assert len(np.unique(ids)) > 30_000
+    ids = ids[:, None]
+    smooth = "auto" if target_type != "multiclass" else 2.0
+    cv = KFold(5, shuffle=True, random_state=0)
+    _assert_same_as_sklearn(ids, y, cv, smooth=smooth, target_type=target_type)
+
+
 def test_int_cv_uses_shuffled_stratified_folds_seeded_by_random_state():
     X, y = _data("binary", seed=4)
     ref = SkTargetEncoder(cv=StratifiedKFold(5, shuffle=True, random_state=7))
