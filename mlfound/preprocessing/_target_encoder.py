@@ -676,7 +676,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                 # Overwrites ``stats``; returns the full-data statistics.
                 totals = _cross_fit_encode(
                     codes, folds, stats, n_values, fold_prior, fold_var, smooth,
-                    auto, self._shift, out, f * n_values,
+                    auto, self._shift, out, f * n_values, weights is None,
                 )  # fmt: skip
                 counts, sums = totals[:, 0], totals[:, 1:]
             else:
@@ -900,8 +900,7 @@ def _fast_folds(cv, y_codes, n_samples):
         return None
     rng = check_random_state(cv.random_state)
     n_classes = int(y_codes.max()) + 1
-    y_encoded = _first_appearance_codes(y_codes, n_classes)
-    y_counts = np.bincount(y_encoded, minlength=n_classes)
+    y_encoded, y_counts = _first_appearance_codes(y_codes, n_classes)
     y_counts = y_counts[y_counts > 0]
     n_classes = len(y_counts)
     if np.all(cv.n_splits > y_counts):

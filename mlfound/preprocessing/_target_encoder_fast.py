@@ -88,7 +88,7 @@ def _gather(codes, table, prior, shift, out, col0):
 @njit
 def _cross_fit_encode(
     codes, folds, stats, n_values, fold_prior, fold_var, smooth, auto, shift,
-    out, col0,
+    out, col0, skip_empty,
 ):  # fmt: skip
     """Out-of-fold encoding of every row from per-(category, fold) statistics.
 
@@ -102,7 +102,10 @@ def _cross_fit_encode(
     of every (category, fold) pair is computed once, written compactly over
     the front of ``stats`` (which it consumes: a cell is read before any
     encoding is written over it), then gathered per row; codes
-    ``>= n_categories`` (no category) get the fold's prior.
+    ``>= n_categories`` (no category) get the fold's prior. With
+    ``skip_empty`` (no sample weights, so a row always has a positive count),
+    the (category, fold) pairs without rows, which no row gathers, are not
+    encoded: most pairs of a column of rare categories.
 
     Returns the full-data totals ``(n_categories, 1 + n_stacked)`` (the sum
     over the folds, in ``stats``' layout): the statistics of the fitted
@@ -120,6 +123,8 @@ def _cross_fit_encode(
                 totals[c, k] += stats[c, f, k]
         total_w = totals[c, 0]
         for f in range(n_folds):
+            if skip_empty and stats[c, f, 0] == 0.0:
+                continue  # no row of category c in fold f: never gathered
             w = total_w - stats[c, f, 0]
             # Weighted totals minus a fold's share can leave rounding dust
             # where the category has no training rows at all.
@@ -238,8 +243,12 @@ def _ordered_encode(
 
 @njit
 def _first_appearance_codes(codes, n_classes):
-    """Relabel class codes by order of first appearance (0 = first seen)."""
+    """Relabel class codes by order of first appearance (0 = first seen).
+
+    Returns the new codes and the number of rows of each (relabelled) class.
+    """
     rank = np.full(n_classes, -1, dtype=np.int32)
+    counts = np.zeros(n_classes, dtype=np.intp)
     out = np.empty(codes.shape[0], dtype=np.int32)
     n_seen = 0
     for i in range(codes.shape[0]):
@@ -247,8 +256,10 @@ def _first_appearance_codes(codes, n_classes):
         if rank[c] < 0:
             rank[c] = n_seen
             n_seen += 1
-        out[i] = rank[c]
-    return out
+        r = rank[c]
+        out[i] = r
+        counts[r] += 1
+    return out, counts
 
 
 @njit
