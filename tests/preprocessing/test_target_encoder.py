@@ -303,6 +303,32 @@ def test_sample_weight_equals_repeated_rows():
         np.testing.assert_allclose(a.transform(X), b.transform(X), atol=1e-9)
 
 
+@pytest.mark.parametrize("n_ids", [30, 40_000])
+def test_cross_fitted_sample_weight_equals_repeated_rows(n_ids):
+    # Same folds for a row and its copies; weight-0 rows are still encoded.
+    X, y = _data("continuous", n=50_000, seed=8)
+    rng = np.random.default_rng(8)
+    X = np.column_stack([X[:, 1].astype(int), rng.integers(0, n_ids, len(y))])
+    weights = rng.integers(0, 4, len(y))
+    test_fold = rng.integers(0, 4, len(y))
+    repeated = np.repeat(np.arange(len(y)), weights)
+    for smooth in ("auto", 2.0):
+        a = TargetEncoder(smooth=smooth, cv=PredefinedSplit(test_fold))
+        b = TargetEncoder(smooth=smooth, cv=PredefinedSplit(test_fold[repeated]))
+        out_a = a.fit_transform(X, y, sample_weight=weights)
+        out_b = b.fit_transform(X[repeated], y[repeated])
+        first = np.cumsum(weights) - weights  # first copy of each kept row
+        kept = weights > 0
+        np.testing.assert_allclose(out_a[kept], out_b[first[kept]], atol=1e-9)
+        # Every row of a fold (weight 0 or not) is encoded from the others.
+        test = test_fold == 0
+        ref = TargetEncoder(smooth=smooth).fit(
+            X[~test], y[~test], sample_weight=weights[~test]
+        )
+        np.testing.assert_allclose(out_a[test], ref.transform(X[test]), atol=1e-9)
+        np.testing.assert_allclose(a.transform(X), b.transform(X), atol=1e-9)
+
+
 def test_pandas_dtypes_and_mixed_columns():
     X, y = _data("binary", seed=8)
     frame = pd.DataFrame(
