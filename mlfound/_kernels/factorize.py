@@ -21,6 +21,7 @@ table when pandas is installed.
 
 import numpy as np
 
+from mlfound._kernels.prefetch import prefetch, prefetch_distance
 from mlfound.utils._jit import njit
 
 
@@ -98,7 +99,11 @@ def _relabel(codes, order):
 def _factorize_dense(values, vmin, width):
     """Direct addressing for integers in ``[vmin, vmin + width)``."""
     seen = np.zeros(width, dtype=np.int32)
-    for i in range(values.shape[0]):
+    n_samples = values.shape[0]
+    ahead = prefetch_distance(seen)
+    for i in range(n_samples):
+        if ahead and i + ahead < n_samples:
+            prefetch(seen, values[i + ahead] - vmin)
         seen[values[i] - vmin] = 1
     n_uniques = 0
     uniques = np.empty(width, dtype=values.dtype)
@@ -107,8 +112,10 @@ def _factorize_dense(values, vmin, width):
             seen[v] = n_uniques
             uniques[n_uniques] = v + vmin
             n_uniques += 1
-    codes = np.empty(values.shape[0], dtype=np.int32)
-    for i in range(values.shape[0]):
+    codes = np.empty(n_samples, dtype=np.int32)
+    for i in range(n_samples):
+        if ahead and i + ahead < n_samples:
+            prefetch(seen, values[i + ahead] - vmin)
         codes[i] = seen[values[i] - vmin]
     return codes, uniques[:n_uniques]
 

@@ -6,43 +6,62 @@ sum of one or more value columns per code, optionally split by fold. These
 kernels compute all of it in a single pass over the rows.
 
 ``group_sums`` is the validated entry point; ``_group_sums`` and
-``_group_fold_sums`` are the jitted kernels behind it.
+``_group_fold_sums`` are the jitted kernels behind it. They return one table
+``stats`` whose last axis holds the weighted count (``stats[..., 0]``) then
+the weighted sums (``stats[..., 1:]``): the count and the sums a row updates
+are adjacent in memory, so a row with a scattered code costs one cache miss,
+not one per output array.
 """
 
 import numpy as np
 
+from mlfound._kernels.prefetch import prefetch, prefetch_distance
 from mlfound.utils._jit import njit
 
 
 @njit
 def _group_sums(codes, values, weights, n_groups):
+    """``stats[g] = (weight of group g, weighted sum of each value column)``."""
     n_samples = codes.shape[0]
     n_values = values.shape[1]
-    counts = np.zeros(n_groups, dtype=np.float64)
-    sums = np.zeros((n_groups, n_values), dtype=np.float64)
+    stats = np.zeros((n_groups, 1 + n_values), dtype=np.float64)
+    ahead = prefetch_distance(stats)
     for i in range(n_samples):
+        if ahead and i + ahead < n_samples:
+            prefetch(stats, codes[i + ahead] * (1 + n_values))
         g = codes[i]
         w = 1.0 if weights is None else np.float64(weights[i])
-        counts[g] += w
+        stats[g, 0] += w
         for j in range(n_values):
-            sums[g, j] += w * values[i, j]
-    return counts, sums
+            stats[g, 1 + j] += w * values[i, j]
+    return stats
 
 
 @njit
 def _group_fold_sums(codes, folds, values, weights, n_groups, n_folds):
+    """``stats[g, f] = (weight, weighted sums)`` of the rows of group g in fold f.
+
+    The weight and the sums of one (group, fold) cell are adjacent in memory
+    (and the cells of one group are adjacent): each row updates one short
+    run of the table, one cache line at most, however scattered the codes;
+    on a table larger than the caches, the cell of a row further ahead is
+    prefetched while a row is added.
+    """
     n_samples = codes.shape[0]
     n_values = values.shape[1]
-    counts = np.zeros((n_groups, n_folds), dtype=np.float64)
-    sums = np.zeros((n_groups, n_folds, n_values), dtype=np.float64)
+    stats = np.zeros((n_groups, n_folds, 1 + n_values), dtype=np.float64)
+    ahead = prefetch_distance(stats)
     for i in range(n_samples):
+        if ahead and i + ahead < n_samples:
+            ahead_cell = codes[i + ahead] * n_folds + folds[i + ahead]
+            prefetch(stats, ahead_cell * (1 + n_values))
         g = codes[i]
         f = folds[i]
         w = 1.0 if weights is None else np.float64(weights[i])
-        counts[g, f] += w
+        stats[g, f, 0] += w
         for j in range(n_values):
-            sums[g, f, j] += w * values[i, j]
-    return counts, sums
+            stats[g, f, 1 + j] += w * values[i, j]
+    return stats
 
 
 def _as_codes(codes, name, n_max):
@@ -95,7 +114,9 @@ def group_sums(
         Sum of the weights of the rows of each group (and fold).
     sums : ndarray of shape (n_groups, n_values) or (n_groups, n_folds, n_values)
         Weighted sum of each value column per group (and fold), float64. When
-        ``values`` is 1-d, the last axis is dropped.
+        ``values`` is 1-d, the last axis is dropped. ``counts`` and ``sums``
+        are views of the one table the kernel fills (see the module
+        docstring), not contiguous arrays.
 
     Examples
     --------
@@ -132,16 +153,15 @@ def group_sums(
                 f"weights must have shape ({n_samples},), got {weights.shape}."
             )
     if folds is None:
-        counts, sums = _group_sums(codes, values, weights, n_groups)
+        stats = _group_sums(codes, values, weights, n_groups)
     else:
         folds, n_folds = _as_codes(folds, "folds", n_folds)
         if folds.shape[0] != n_samples:
             raise ValueError(
                 f"folds has {folds.shape[0]} rows but codes has {n_samples}."
             )
-        counts, sums = _group_fold_sums(
-            codes, folds, values, weights, n_groups, n_folds
-        )
+        stats = _group_fold_sums(codes, folds, values, weights, n_groups, n_folds)
+    counts, sums = stats[..., 0], stats[..., 1:]
     if squeeze:
         sums = sums[..., 0]
     return counts, sums

@@ -661,33 +661,27 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             n_cat = len(categories)
             self.categories_.append(categories)
             if split is not None and pairs is None:
-                counts, sums = _group_fold_sums(
+                stats = _group_fold_sums(
                     codes, folds, stacked, weights, n_cat + 1, n_folds
                 )
                 if f == 0:
                     # Every row is in one (category or "none", fold) cell: the
                     # per-fold totals come for free from the first feature.
-                    fold_w, fold_s = counts.sum(axis=0), sums.sum(axis=0)
+                    fold_stats = stats.sum(axis=0)
+                    fold_w, fold_s = fold_stats[:, 0], fold_stats[:, 1:]
                     self._total = (fold_w.sum(), fold_s.sum(axis=0))
                     fold_prior, fold_var = _fold_priors(
                         self._total, fold_w, fold_s, n_values
                     )
-                fold_sums = np.ascontiguousarray(sums[:n_cat, :, :n_values])
-                fold_squares = (
-                    None
-                    if squares is None
-                    else np.ascontiguousarray(sums[:n_cat, :, n_values:])
-                )
-                _cross_fit_encode(
-                    codes, folds, counts[:n_cat], fold_sums, fold_squares,
-                    fold_prior, fold_var, smooth, auto, self._shift, out,
-                    f * n_values,
+                # Overwrites ``stats``; returns the full-data statistics.
+                totals = _cross_fit_encode(
+                    codes, folds, stats, n_values, fold_prior, fold_var, smooth,
+                    auto, self._shift, out, f * n_values, weights is None,
                 )  # fmt: skip
-                counts = counts[:n_cat].sum(axis=1)
-                sums = sums[:n_cat].sum(axis=1)
+                counts, sums = totals[:, 0], totals[:, 1:]
             else:
-                counts, sums = _group_sums(codes, stacked, weights, n_cat + 1)
-                counts, sums = counts[:n_cat], sums[:n_cat]
+                stats = _group_sums(codes, stacked, weights, n_cat + 1)
+                counts, sums = stats[:n_cat, 0], stats[:n_cat, 1:]
                 if split is not None:
                     self._encode_pairs(
                         codes, stacked, weights, n_cat, split, out, f * n_values,
@@ -708,13 +702,15 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         out[folds < 0, col0 : col0 + n_values] = np.nan
         for train, test in pairs:
             w = None if weights is None else weights[train]
-            counts, sums = _group_sums(codes[train], stacked[train], w, n_cat + 1)
+            stats = _group_sums(codes[train], stacked[train], w, n_cat + 1)
+            counts, sums = stats[:n_cat, 0], stats[:n_cat, 1:]
             total = _totals(stacked[train], w, n_values)
             prior, var = _prior_var(total, n_values)
             table = _encode_table(
-                counts[:n_cat], np.ascontiguousarray(sums[:n_cat, :n_values]),
+                np.ascontiguousarray(counts),
+                np.ascontiguousarray(sums[:, :n_values]),
                 None if stacked.shape[1] == n_values
-                else np.ascontiguousarray(sums[:n_cat, n_values:]),
+                else np.ascontiguousarray(sums[:, n_values:]),
                 prior, var, smooth, auto,
             )  # fmt: skip
             block = np.empty((len(test), n_values))
@@ -742,7 +738,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                 new_index = old_index = np.arange(len(categories))
                 batch_categories = categories
             n_batch = len(batch_categories)
-            counts, sums = _group_sums(codes, stacked, weights, n_batch + 1)
+            stats = _group_sums(codes, stacked, weights, n_batch + 1)
+            counts, sums = stats[:, 0], stats[:, 1:]
             old_counts, old_sums = self._stats[f]
             merged_counts = np.zeros(len(categories))
             merged_sums = np.zeros((len(categories), stacked.shape[1]))
@@ -773,8 +770,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                 else np.ascontiguousarray(sums[:, n_values:])
             )
             table = _encode_table(
-                counts, np.ascontiguousarray(sums[:, :n_values]), squares, prior,
-                var, smooth, auto,
+                np.ascontiguousarray(counts), np.ascontiguousarray(sums[:, :n_values]),
+                squares, prior, var, smooth, auto,
             )  # fmt: skip
             table += self._shift
             encodings.extend(table[:, j].copy() for j in range(n_values))
@@ -903,8 +900,7 @@ def _fast_folds(cv, y_codes, n_samples):
         return None
     rng = check_random_state(cv.random_state)
     n_classes = int(y_codes.max()) + 1
-    y_encoded = _first_appearance_codes(y_codes, n_classes)
-    y_counts = np.bincount(y_encoded, minlength=n_classes)
+    y_encoded, y_counts = _first_appearance_codes(y_codes, n_classes)
     y_counts = y_counts[y_counts > 0]
     n_classes = len(y_counts)
     if np.all(cv.n_splits > y_counts):

@@ -23,6 +23,7 @@ undefined because ``var`` and ``ssd`` are both zero).
 
 import numpy as np
 
+from mlfound._kernels.prefetch import prefetch, prefetch_distance
 from mlfound.utils._jit import njit
 
 
@@ -69,7 +70,12 @@ def _gather(codes, table, prior, shift, out, col0):
     Codes outside ``[0, len(table))`` (no category) get ``shift + prior``.
     """
     n_values = table.shape[1]
-    for i in range(codes.shape[0]):
+    n_samples = codes.shape[0]
+    ahead = prefetch_distance(table)
+    for i in range(n_samples):
+        if ahead and i + ahead < n_samples:
+            c = min(max(codes[i + ahead], 0), table.shape[0] - 1)
+            prefetch(table, c * n_values)
         c = codes[i]
         known = 0 <= c < table.shape[0]
         for j in range(n_values):
@@ -81,54 +87,81 @@ def _gather(codes, table, prior, shift, out, col0):
 
 @njit
 def _cross_fit_encode(
-    codes, folds, counts, sums, squares, fold_prior, fold_var, smooth, auto, shift,
-    out, col0,
+    codes, folds, stats, n_values, fold_prior, fold_var, smooth, auto, shift,
+    out, col0, skip_empty,
 ):  # fmt: skip
     """Out-of-fold encoding of every row from per-(category, fold) statistics.
 
+    ``stats`` is the ``(n_categories + 1, n_folds, 1 + n_stacked)`` table of
+    :func:`mlfound._kernels.groupby._group_fold_sums` (weight, then the sums
+    of the ``n_values`` target columns, then their squares for a continuous
+    target); its last category collects the rows without a category.
+
     The statistics of the training part of fold ``f`` for category ``c`` are
     the category totals minus the fold's own: no refit per fold. The encoding
-    of every (category, fold) pair is computed once, then gathered per row;
-    codes ``>= n_categories`` (no category) get the fold's prior.
+    of every (category, fold) pair is computed once, written compactly over
+    the front of ``stats`` (which it consumes: a cell is read before any
+    encoding is written over it), then gathered per row; codes
+    ``>= n_categories`` (no category) get the fold's prior. With
+    ``skip_empty`` (no sample weights, so a row always has a positive count),
+    the (category, fold) pairs without rows, which no row gathers, are not
+    encoded: most pairs of a column of rare categories.
+
+    Returns the full-data totals ``(n_categories, 1 + n_stacked)`` (the sum
+    over the folds, in ``stats``' layout): the statistics of the fitted
+    encodings, at no extra pass.
     """
-    n_categories, n_folds = counts.shape
-    n_values = sums.shape[2]
-    table = np.empty((n_categories + 1, n_folds, n_values), dtype=np.float64)
+    n_categories = stats.shape[0] - 1
+    n_folds = stats.shape[1]
+    width = stats.shape[2]
+    has_squares = width > 1 + n_values
+    totals = np.zeros((n_categories, width), dtype=np.float64)
+    flat = stats.reshape(-1)
     for c in range(n_categories):
-        total_w = 0.0
         for f in range(n_folds):
-            total_w += counts[c, f]
-        for j in range(n_values):
-            total_s = 0.0
-            total_sq = 0.0
-            for f in range(n_folds):
-                total_s += sums[c, f, j]
-                if squares is not None:
-                    total_sq += squares[c, f, j]
-            for f in range(n_folds):
-                w = total_w - counts[c, f]
-                # Weighted totals minus a fold's share can leave rounding dust
-                # where the category has no training rows at all.
-                if w <= 1e-12 * total_w:
-                    w = 0.0
-                s = total_s - sums[c, f, j]
-                if squares is None:
-                    sq = s
+            for k in range(width):
+                totals[c, k] += stats[c, f, k]
+        total_w = totals[c, 0]
+        for f in range(n_folds):
+            if skip_empty and stats[c, f, 0] == 0.0:
+                continue  # no row of category c in fold f: never gathered
+            w = total_w - stats[c, f, 0]
+            # Weighted totals minus a fold's share can leave rounding dust
+            # where the category has no training rows at all.
+            if w <= 1e-12 * total_w:
+                w = 0.0
+            base = (c * n_folds + f) * n_values
+            for j in range(n_values):
+                s = totals[c, 1 + j] - stats[c, f, 1 + j]
+                if has_squares:
+                    sq = totals[c, 1 + n_values + j] - stats[c, f, 1 + n_values + j]
                 else:
-                    sq = total_sq - squares[c, f, j]
-                table[c, f, j] = shift[j] + _encode_value(
+                    sq = s
+                # The flat index ``base + j`` is below the cell (c, f)'s first
+                # slot and after every slot read so far: nothing unread is lost.
+                flat[base + j] = shift[j] + _encode_value(
                     w, s, sq, fold_prior[f, j], fold_var[f, j], smooth, auto
                 )
     for f in range(n_folds):
+        base = (n_categories * n_folds + f) * n_values
         for j in range(n_values):
-            table[n_categories, f, j] = shift[j] + fold_prior[f, j]
-    for i in range(codes.shape[0]):
+            flat[base + j] = shift[j] + fold_prior[f, j]
+    table = flat[: (n_categories + 1) * n_folds * n_values].reshape(
+        (n_categories + 1, n_folds, n_values)
+    )
+    n_samples = codes.shape[0]
+    ahead = prefetch_distance(table)
+    for i in range(n_samples):
+        if ahead and i + ahead < n_samples:
+            c = min(max(codes[i + ahead], 0), n_categories)
+            prefetch(table, (c * n_folds + folds[i + ahead]) * n_values)
         c = codes[i]
         if c < 0 or c > n_categories:
             c = n_categories
         f = folds[i]
         for j in range(n_values):
             out[i, col0 + j] = table[c, f, j]
+    return totals
 
 
 @njit
@@ -210,8 +243,12 @@ def _ordered_encode(
 
 @njit
 def _first_appearance_codes(codes, n_classes):
-    """Relabel class codes by order of first appearance (0 = first seen)."""
+    """Relabel class codes by order of first appearance (0 = first seen).
+
+    Returns the new codes and the number of rows of each (relabelled) class.
+    """
     rank = np.full(n_classes, -1, dtype=np.int32)
+    counts = np.zeros(n_classes, dtype=np.intp)
     out = np.empty(codes.shape[0], dtype=np.int32)
     n_seen = 0
     for i in range(codes.shape[0]):
@@ -219,8 +256,10 @@ def _first_appearance_codes(codes, n_classes):
         if rank[c] < 0:
             rank[c] = n_seen
             n_seen += 1
-        out[i] = rank[c]
-    return out
+        r = rank[c]
+        out[i] = r
+        counts[r] += 1
+    return out, counts
 
 
 @njit

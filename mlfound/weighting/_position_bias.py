@@ -249,9 +249,8 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
         self.n_positions_ = n_positions
         X = np.ascontiguousarray(X)
         y_float = y.astype(np.float64)
-        counts, clicks = _group_sums(
-            codes, y_float[:, None], sample_weight, n_positions
-        )
+        stats = _group_sums(codes, y_float[:, None], sample_weight, n_positions)
+        counts, clicks = stats[:, 0], stats[:, 1:]
         seen = counts > 0
         if not seen[0]:
             raise ValueError(
@@ -443,12 +442,13 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
                 f"randomized must be a boolean array of shape {codes.shape}, "
                 f"got dtype {mask.dtype} and shape {mask.shape}."
             )
-        counts, clicks = _group_sums(
+        stats = _group_sums(
             np.ascontiguousarray(codes[mask]),
             y[mask][:, None],
             np.ascontiguousarray(sample_weight[mask]),
             n_positions,
         )
+        counts, clicks = stats[:, 0], stats[:, 1:]
         if counts[0] == 0 or clicks[0, 0] == 0:
             raise ValueError(
                 "The randomized bucket has no click at position 1: its "

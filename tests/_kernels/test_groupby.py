@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mlfound._kernels.groupby import group_sums
+from mlfound._kernels.groupby import _group_fold_sums, _group_sums, group_sums
 
 
 @st.composite
@@ -98,3 +98,32 @@ def test_group_sums_one_dimensional_values_drop_last_axis():
 def test_group_sums_rejects_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         group_sums(**kwargs)
+
+
+@pytest.mark.parametrize("n_values", [1, 3])
+def test_kernels_interleave_counts_and_sums_on_big_tables(n_values):
+    # Tables above the prefetch threshold (1 MiB); one (count, sums) run per
+    # cell, the count first.
+    rng = np.random.default_rng(0)
+    n_samples, n_groups, n_folds = 200_000, 150_000, 5
+    codes = np.minimum(rng.zipf(1.2, n_samples) - 1, n_groups - 1)
+    folds = rng.integers(0, n_folds, n_samples).astype(np.int8)
+    values = rng.random((n_samples, n_values))
+    weights = rng.random(n_samples)
+    stats = _group_sums(codes, values, weights, n_groups)
+    assert stats.shape == (n_groups, 1 + n_values)
+    np.testing.assert_allclose(stats[:, 0], np.bincount(codes, weights, n_groups))
+    fold_stats = _group_fold_sums(codes, folds, values, None, n_groups, n_folds)
+    assert fold_stats.shape == (n_groups, n_folds, 1 + n_values)
+    cells = codes * n_folds + folds
+    for j in range(n_values):
+        np.testing.assert_allclose(
+            stats[:, 1 + j], np.bincount(codes, weights * values[:, j], n_groups)
+        )
+        np.testing.assert_allclose(
+            fold_stats[..., 1 + j].ravel(),
+            np.bincount(cells, values[:, j], n_groups * n_folds),
+        )
+    np.testing.assert_array_equal(
+        fold_stats[..., 0].ravel(), np.bincount(cells, minlength=n_groups * n_folds)
+    )

@@ -97,6 +97,21 @@ def test_equals_sklearn_with_missing_values_as_a_category():
     assert np.isnan(ours.categories_[0][-1])
 
 
+@pytest.mark.parametrize("target_type", ["binary", "multiclass", "continuous"])
+def test_equals_sklearn_on_a_high_cardinality_column(target_type):
+    # Tables of several MiB: the kernels' prefetching and in-place encoding
+    # paths (small tables skip them).
+    X, y = _data(target_type, n=60_000, seed=5)
+    rng = np.random.default_rng(5)
+    frequent = np.minimum(rng.zipf(1.3, len(y)), 1_000)
+    ids = np.where(rng.random(len(y)) < 0.3, frequent, rng.integers(0, 60_000, len(y)))
+    assert len(np.unique(ids)) > 30_000
+    ids = ids[:, None]
+    smooth = "auto" if target_type != "multiclass" else 2.0
+    cv = KFold(5, shuffle=True, random_state=0)
+    _assert_same_as_sklearn(ids, y, cv, smooth=smooth, target_type=target_type)
+
+
 def test_int_cv_uses_shuffled_stratified_folds_seeded_by_random_state():
     X, y = _data("binary", seed=4)
     ref = SkTargetEncoder(cv=StratifiedKFold(5, shuffle=True, random_state=7))
@@ -285,6 +300,32 @@ def test_sample_weight_equals_repeated_rows():
     for smooth in ("auto", 2.0):
         a = TargetEncoder(smooth=smooth).fit(X, y, sample_weight=weights)
         b = TargetEncoder(smooth=smooth).fit(X[repeated], y[repeated])
+        np.testing.assert_allclose(a.transform(X), b.transform(X), atol=1e-9)
+
+
+@pytest.mark.parametrize("n_ids", [30, 40_000])
+def test_cross_fitted_sample_weight_equals_repeated_rows(n_ids):
+    # Same folds for a row and its copies; weight-0 rows are still encoded.
+    X, y = _data("continuous", n=50_000, seed=8)
+    rng = np.random.default_rng(8)
+    X = np.column_stack([X[:, 1].astype(int), rng.integers(0, n_ids, len(y))])
+    weights = rng.integers(0, 4, len(y))
+    test_fold = rng.integers(0, 4, len(y))
+    repeated = np.repeat(np.arange(len(y)), weights)
+    for smooth in ("auto", 2.0):
+        a = TargetEncoder(smooth=smooth, cv=PredefinedSplit(test_fold))
+        b = TargetEncoder(smooth=smooth, cv=PredefinedSplit(test_fold[repeated]))
+        out_a = a.fit_transform(X, y, sample_weight=weights)
+        out_b = b.fit_transform(X[repeated], y[repeated])
+        first = np.cumsum(weights) - weights  # first copy of each kept row
+        kept = weights > 0
+        np.testing.assert_allclose(out_a[kept], out_b[first[kept]], atol=1e-9)
+        # Every row of a fold (weight 0 or not) is encoded from the others.
+        test = test_fold == 0
+        ref = TargetEncoder(smooth=smooth).fit(
+            X[~test], y[~test], sample_weight=weights[~test]
+        )
+        np.testing.assert_allclose(out_a[test], ref.transform(X[test]), atol=1e-9)
         np.testing.assert_allclose(a.transform(X), b.transform(X), atol=1e-9)
 
 
