@@ -128,7 +128,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         - ``"ordered"``: each row is encoded from the rows before it in a
           random permutation (seeded by ``random_state``); no folds needed.
         - ``"time_ordered"``: the same in the given row order, for data sorted
-          by time (each row only sees the past).
+          by time (each row only sees the past). The first row (and any row
+          before the first one with a positive weight) has no past and is
+          returned as NaN.
 
     handle_unknown : {"value", "error"}, default="value"
         Categories not seen in fit (or not in ``categories``): ``"value"``
@@ -691,6 +693,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                     _ordered_encode(
                         codes, order, values, squares, weights, n_cat, smooth,
                         auto, self._shift, out, f * n_values,
+                        self.strategy == "time_ordered",
                     )  # fmt: skip
             self._stats.append((counts, sums))
         self._update_encodings()

@@ -167,16 +167,18 @@ def _cross_fit_encode(
 @njit
 def _ordered_encode(
     codes, order, values, squares, weights, n_categories, smooth, auto, shift,
-    out, col0,
+    out, col0, past_only,
 ):  # fmt: skip
     """Ordered target statistics (CatBoost-style).
 
     Rows are visited in ``order``; each row is encoded from the rows visited
     before it only (its category's running statistics, shrunk towards the
     running mean and variance of all rows visited before it), then added to
-    the running statistics. A row with no predecessor uses the mean and
-    variance of all *other* rows as its prior. No row's encoding depends on
-    its own target.
+    the running statistics. No row's encoding depends on its own target.
+    A row with no (positively weighted) predecessor has no prior: with
+    ``past_only`` (time order) it is encoded as NaN, since any other value
+    would come from later rows; otherwise (a random order) it uses the mean
+    and variance of all *other* rows.
     """
     n_samples = codes.shape[0]
     n_values = values.shape[1]
@@ -207,6 +209,9 @@ def _ordered_encode(
             y2 = yij if squares is None else squares[i, j]
             if glob_w > 0.0:
                 pw, ps, psq = glob_w, glob_s[j], glob_sq[j]
+            elif past_only:
+                out[i, col0 + j] = np.nan
+                continue
             else:
                 pw, ps, psq = tot_w - wi, tot_s[j] - wi * yij, tot_sq[j] - wi * y2
             if pw > 0.0:

@@ -209,8 +209,10 @@ def test_time_ordered_strategy_only_looks_at_earlier_rows():
     changed = y.copy()
     changed[120:] += 10.0
     other = TargetEncoder(strategy="time_ordered").fit_transform(X, changed)
-    # Row 0 has no past: its prior is the mean of all the other rows.
-    np.testing.assert_allclose(other[1:121], base[1:121], rtol=0, atol=1e-12)
+    # No row before 121 moves when later labels change; row 0 has no past.
+    np.testing.assert_allclose(other[:121], base[:121], rtol=0, atol=1e-12)
+    assert np.isnan(base[0, 0])
+    assert not np.isnan(base[1:]).any()
     # A brute-force running m-estimate over the earlier rows.
     m = 3.0
     got = TargetEncoder(strategy="time_ordered", smooth=m).fit_transform(X, y)
@@ -220,7 +222,7 @@ def test_time_ordered_strategy_only_looks_at_earlier_rows():
         same = X[past, 0] == X[i, 0]
         expected = (y[past][same].sum() + m * prior) / (same.sum() + m)
         assert got[i, 0] == pytest.approx(expected, abs=1e-10)
-    assert got[0, 0] == pytest.approx(y[1:].mean())
+    assert np.isnan(got[0, 0])
 
 
 def test_group_kfold_with_groups_routed_as_metadata():
