@@ -150,18 +150,23 @@ class IPSOverhead(Benchmark):
     params = (["bare LogisticRegression", "IPSReweighter(given)", "IPSReweighter"],)
 
     def setup(self, implementation):
+        small = click_logs(100_000)
+        self._fit(implementation, small, self._weights(small))  # load kernels
         self.logs = click_logs(1_000_000)
-        self.implementation = implementation
-        logs = self.logs
-        self.weights = np.where(
-            logs.y == 1, 1.0 / logs.propensity[logs.positions - 1], 1.0
-        )
+        self.weights = self._weights(self.logs)
+
+    @staticmethod
+    def _weights(logs):
+        return np.where(logs.y == 1, 1.0 / logs.propensity[logs.positions - 1], 1.0)
 
     def time_fit(self, implementation):
-        logs = self.logs
+        self._fit(implementation, self.logs, self.weights)
+
+    @staticmethod
+    def _fit(implementation, logs, weights):
         with single_thread():
             if implementation == "bare LogisticRegression":
-                LogisticRegression().fit(logs.X, logs.y, sample_weight=self.weights)
+                LogisticRegression().fit(logs.X, logs.y, sample_weight=weights)
             elif implementation == "IPSReweighter(given)":
                 IPSReweighter(propensity=logs.propensity).fit(
                     logs.X, logs.y, positions=logs.positions
