@@ -4,11 +4,20 @@ import warnings
 
 import numpy as np
 import scipy.optimize
+from scipy.optimize import OptimizeResult
 from sklearn.exceptions import ConvergenceWarning
 
 
 def minimize_lbfgs(
-    value_and_grad, w0, *, tol=1e-4, max_iter=100, verbose=0, bounds=None, args=()
+    value_and_grad,
+    w0,
+    *,
+    tol=1e-4,
+    max_iter=100,
+    verbose=0,
+    bounds=None,
+    args=(),
+    scale=None,
 ):
     """Minimise a smooth objective with SciPy's L-BFGS-B.
 
@@ -16,6 +25,11 @@ def minimize_lbfgs(
     (``gtol=tol`` on the projected gradient, ``ftol=64 * eps``, up to 50 line
     search steps), so an mlfound model fitted with the same ``tol`` and
     ``max_iter`` stops where scikit-learn's would.
+
+    With ``scale`` (a diagonal preconditioner, see
+    :func:`mlfound._glm._precondition.jacobi_scale`) L-BFGS-B iterates on
+    ``v = w / scale``; the gradient rule is still checked on the gradient with
+    respect to ``w``, so ``tol`` keeps its meaning.
 
     Parameters
     ----------
@@ -35,6 +49,9 @@ def minimize_lbfgs(
         Box constraints on the parameters.
     args : tuple, default=()
         Extra arguments passed to ``value_and_grad``.
+    scale : ndarray of shape (n_params,), default=None
+        Positive per-parameter scale of the change of variables
+        ``w = scale * v``; not supported together with ``bounds``.
 
     Returns
     -------
@@ -47,6 +64,17 @@ def minimize_lbfgs(
         issued when it did not.
     """
     w0 = np.ascontiguousarray(w0, dtype=np.float64)
+    callback = _progress_printer(value_and_grad, args) if verbose else None
+    gtol = tol
+    stopped_on_gradient = []
+    if scale is not None:
+        if bounds is not None:
+            raise ValueError("scale and bounds cannot be combined.")
+        value_and_grad, callback = _scaled(
+            value_and_grad, args, scale, tol, callback, stopped_on_gradient
+        )
+        w0 = w0 / scale
+        gtol = 0.0  # the gradient rule is applied to the unscaled gradient
     result = scipy.optimize.minimize(
         value_and_grad,
         w0,
@@ -57,12 +85,13 @@ def minimize_lbfgs(
         options={
             "maxiter": max_iter,
             "maxls": 50,
-            "gtol": tol,
+            "gtol": gtol,
             "ftol": 64 * np.finfo(float).eps,
         },
-        callback=_progress_printer(value_and_grad, args) if verbose else None,
+        callback=callback,
     )
-    converged = bool(result.success)
+    w = result.x if scale is None else result.x * scale
+    converged = bool(result.success) or bool(stopped_on_gradient)
     if not converged:
         warnings.warn(
             f"L-BFGS failed to converge after {result.nit} iteration(s) "
@@ -70,7 +99,35 @@ def minimize_lbfgs(
             f"example with StandardScaler) or loosen tol.",
             ConvergenceWarning,
         )
-    return result.x, int(result.nit), converged
+    return w, int(result.nit), converged
+
+
+def _scaled(value_and_grad, args, scale, tol, progress, stopped_on_gradient):
+    """``value_and_grad`` of ``v = w / scale`` and the callback applying ``tol``.
+
+    The callback receives the point of the last evaluation (L-BFGS-B calls it
+    after the line search accepted that point), so the unscaled gradient is
+    read from a cache rather than evaluated again.
+    """
+    last = {}
+
+    def scaled_value_and_grad(v, *args):
+        w = v * scale
+        value, grad = value_and_grad(w, *args)
+        last["w"], last["grad"] = w, grad
+        return value, grad * scale
+
+    def callback(intermediate_result):
+        w = intermediate_result.x * scale
+        if not np.array_equal(w, last.get("w")):
+            last["w"], last["grad"] = w, value_and_grad(w, *args)[1]
+        if progress is not None:
+            progress(OptimizeResult(x=w))
+        if np.max(np.abs(last["grad"]), initial=0.0) <= tol:
+            stopped_on_gradient.append(True)
+            raise StopIteration
+
+    return scaled_value_and_grad, callback
 
 
 def _progress_printer(value_and_grad, args):

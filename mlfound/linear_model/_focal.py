@@ -20,6 +20,7 @@ from mlfound._glm._losses import (
     _as_kernel_X,
 )
 from mlfound._glm._penalties import make_penalty
+from mlfound._glm._precondition import jacobi_scale
 from mlfound._glm._solvers import (
     MiniBatchOptimizer,
     minimize_lbfgs,
@@ -35,6 +36,36 @@ from mlfound.utils._param_validation import (
 from mlfound.utils.validation import check_n_classes, check_sample_weight
 
 __all__ = ["FocalLossClassifier", "focal_objective", "focal_to_posterior"]
+
+
+def _per_class_alpha(alpha, n_classes, classes=None):
+    """``alpha`` given as None, a float or one weight per class, as a vector.
+
+    A float is the weight of the positive class of a binary problem (the
+    negative class gets ``1 - alpha``); "balanced" is resolved by the caller,
+    which has the data.
+    """
+    if alpha is None:
+        return np.ones(n_classes)
+    if isinstance(alpha, numbers.Real):
+        if n_classes != 2:
+            raise ValueError(
+                f"A float alpha={alpha} is the weight of the positive class "
+                f"and needs exactly two classes, but there are {n_classes}. "
+                f"Pass one weight per class (an array of length {n_classes}) "
+                f"or alpha='balanced'."
+            )
+        return np.array([1.0 - alpha, float(alpha)])
+    alpha = np.asarray(alpha, dtype=np.float64)
+    if alpha.ndim != 1 or alpha.shape[0] != n_classes:
+        for_classes = "" if classes is None else f" for classes {classes!r}"
+        raise ValueError(
+            f"alpha must hold one weight per class: expected shape "
+            f"({n_classes},){for_classes}, got shape {alpha.shape}."
+        )
+    if not np.all(np.isfinite(alpha) & (alpha > 0)):
+        raise ValueError(f"alpha must hold positive finite weights, got {alpha}.")
+    return alpha
 
 
 class FocalLossClassifier(ClassifierMixin, BaseEstimator):
@@ -102,9 +133,10 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         Multiplies the sample weights, as in ``LogisticRegression``.
 
     solver : {"lbfgs", "fista", "sgd", "adam"}, default="lbfgs"
-        "lbfgs": SciPy's L-BFGS-B on a fused one-pass kernel (L2 or no
-        penalty). "fista": accelerated proximal gradient with backtracking,
-        for any ``l1_ratio``. "sgd" (with momentum) and "adam": mini-batch
+        "lbfgs": SciPy's L-BFGS-B on a fused one-pass kernel, with a
+        diagonal (Jacobi) preconditioner (L2 or no penalty). "fista":
+        accelerated proximal gradient with backtracking, for any
+        ``l1_ratio``. "sgd" (with momentum) and "adam": mini-batch
         first-order solvers with a learning-rate schedule, also used by
         :meth:`partial_fit`.
 
@@ -367,7 +399,9 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 "verbose": self.verbose,
             }
             if self.solver == "lbfgs":
-                w, n_iter, _ = minimize_lbfgs(objective, w0, **options)
+                w, n_iter, _ = minimize_lbfgs(
+                    objective, w0, scale=jacobi_scale(objective), **options
+                )
             else:
                 w, n_iter, _ = minimize_proximal(objective, penalty, w0, **options)
             objective.close()
@@ -596,31 +630,11 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
     def _alpha_vector(self, codes, sample_weight):
         n_classes = len(self.classes_)
         alpha = self.alpha
-        if alpha is None:
-            return np.ones(n_classes)
         if isinstance(alpha, str):  # "balanced", on weighted class counts
             counts = np.bincount(codes, weights=sample_weight, minlength=n_classes)
             counts[counts == 0] = 1.0
             return sample_weight.sum() / (n_classes * counts)
-        if isinstance(alpha, numbers.Real):
-            if n_classes != 2:
-                raise ValueError(
-                    f"A float alpha={alpha} is the weight of the positive class "
-                    f"and needs exactly two classes, but y has {n_classes}. Pass "
-                    f"one weight per class (an array of length {n_classes}) or "
-                    f"alpha='balanced'."
-                )
-            return np.array([1.0 - alpha, float(alpha)])
-        alpha = np.asarray(alpha, dtype=np.float64)
-        if alpha.ndim != 1 or alpha.shape[0] != n_classes:
-            raise ValueError(
-                f"alpha must hold one weight per class: expected shape "
-                f"({n_classes},) for classes {self.classes_!r}, got shape "
-                f"{alpha.shape}."
-            )
-        if not np.all(np.isfinite(alpha) & (alpha > 0)):
-            raise ValueError(f"alpha must hold positive finite weights, got {alpha}.")
-        return alpha
+        return _per_class_alpha(alpha, n_classes, self.classes_)
 
     def _make_loss(self, codes, sample_weight):
         alpha = self._alpha_vector(codes, sample_weight)
@@ -797,8 +811,7 @@ def focal_objective(
         import lightgbm as lgb
         clf = lgb.LGBMClassifier(objective=focal_objective(gamma=2.0))
     """
-    alpha_vec = (1.0, 1.0) if alpha is None else (1.0 - alpha, float(alpha))
-    loss = BinaryFocalLoss(gamma, alpha_vec, label_smoothing)
+    loss = BinaryFocalLoss(gamma, _per_class_alpha(alpha, 2), label_smoothing)
     use_substitute = hessian == "substitute"
 
     def objective(y_true, raw_score, sample_weight=None):
@@ -869,18 +882,7 @@ def focal_to_posterior(proba, *, gamma, alpha=None):
             f"proba must have shape (n_samples, n_classes >= 2), got {proba.shape}."
         )
     n_classes = proba.shape[1]
-    if alpha is None:
-        alpha_vec = np.ones(n_classes)
-    elif isinstance(alpha, numbers.Real):
-        if n_classes != 2:
-            raise ValueError("A float alpha needs binary probabilities (2 columns).")
-        alpha_vec = np.array([1.0 - alpha, float(alpha)])
-    else:
-        alpha_vec = np.asarray(alpha, dtype=np.float64)
-        if alpha_vec.shape != (n_classes,):
-            raise ValueError(
-                f"alpha must have shape ({n_classes},), got {alpha_vec.shape}."
-            )
+    alpha_vec = _per_class_alpha(alpha, n_classes)
     p = np.clip(proba, 1e-300, 1.0)
     q = np.clip(1.0 - proba, 0.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):

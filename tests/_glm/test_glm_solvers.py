@@ -4,10 +4,15 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn._loss.loss import HalfBinomialLoss
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet
+from sklearn.linear_model._linear_loss import LinearModelLoss
 
+from mlfound._glm._losses import BinaryFocalLoss, LinearObjective
 from mlfound._glm._penalties import ElasticNetPenalty, make_penalty
+from mlfound._glm._precondition import jacobi_scale
 from mlfound._glm._solvers import (
     MiniBatchOptimizer,
     learning_rate_at,
@@ -98,6 +103,70 @@ def test_lbfgs_driver_on_ridge():
     closed = np.linalg.solve(X.T @ X / n + 0.3 * np.eye(10), X.T @ y / n)
     assert converged
     np.testing.assert_allclose(w, closed, rtol=1e-6)
+
+
+def _badly_scaled_quadratic():
+    # curvatures from 1e-4 to 1e4: plain L-BFGS crawls, the scaled one does not
+    h = np.logspace(-4, 4, 40)
+    b = np.linspace(-1.0, 1.0, 40)
+
+    def value_and_grad(w):
+        return 0.5 * float(h @ w**2) - float(b @ w), h * w - b
+
+    return value_and_grad, h, b / h
+
+
+def test_lbfgs_scale_keeps_the_unscaled_gradient_rule():
+    value_and_grad, h, solution = _badly_scaled_quadratic()
+    tol = 1e-6
+    w, n_iter, converged = minimize_lbfgs(
+        value_and_grad, np.zeros(40), tol=tol, max_iter=1000, scale=1 / np.sqrt(h)
+    )
+    assert converged
+    # tol bounds the gradient with respect to w, not to the scaled variables
+    assert np.max(np.abs(value_and_grad(w)[1])) <= tol
+    np.testing.assert_allclose(w, solution, rtol=0, atol=tol / h.min())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # plain one may stall
+        _, plain_iter, _ = minimize_lbfgs(value_and_grad, np.zeros(40), tol=tol,
+                                          max_iter=1000)  # fmt: skip
+    assert n_iter * 3 < plain_iter
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_jacobi_scale_is_the_logistic_hessian_diagonal_at_zero(sparse):
+    # At w = 0 every p is 1/2, so the logistic Hessian diagonal is exactly
+    # 1/4 * mean(s x_j^2) + l2 for a coefficient and 1/4 for the intercept.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 6)) * np.array([1e-3, 0.1, 1.0, 10.0, 0.0, 1.0])
+    y = (rng.uniform(size=300) < 0.3).astype(float)
+    sw = rng.uniform(0.5, 2.0, size=300)
+    objective = LinearObjective(BinaryFocalLoss(0.0),
+                                sp.csr_matrix(X) if sparse else X, y, sw,
+                                fit_intercept=True)  # fmt: skip
+    objective.penalty = make_penalty(2.0, 0.0, objective.sw_sum, objective.n_coef)
+    loss = LinearModelLoss(base_loss=HalfBinomialLoss(), fit_intercept=True)
+    l2 = 1 / (2.0 * sw.sum())
+    hessian = loss.gradient_hessian(np.zeros(7), X, y, sw / sw.sum(), l2)[1]
+    h = np.diag(hessian)
+    expected = np.sqrt(np.median(h) / h)
+    np.testing.assert_allclose(jacobi_scale(objective), expected, rtol=1e-12)
+
+
+def test_jacobi_scale_leaves_flat_parameters_alone():
+    X = np.zeros((5, 2))
+    X[:, 0] = 1.0
+    objective = LinearObjective(BinaryFocalLoss(0.0), X, np.ones(5), np.ones(5),
+                                fit_intercept=False)  # fmt: skip
+    np.testing.assert_array_equal(jacobi_scale(objective), [1.0, 1.0])
+
+
+def test_lbfgs_scale_verbose_and_bounds(capsys):
+    value_and_grad, h, _ = _badly_scaled_quadratic()
+    minimize_lbfgs(value_and_grad, np.zeros(40), scale=1 / np.sqrt(h), verbose=1)
+    assert "L-BFGS iter    1" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="scale and bounds"):
+        minimize_lbfgs(value_and_grad, np.zeros(40), scale=h, bounds=[(0, 1)] * 40)
 
 
 def test_learning_rate_schedules():

@@ -1,0 +1,85 @@
+"""Diagonal (Jacobi) preconditioning of linear-model objectives for L-BFGS.
+
+L-BFGS starts every iteration from a *scalar* guess of the inverse Hessian,
+so it converges slowly when the curvatures of the parameters differ by orders
+of magnitude. A linear model's intercept is the usual culprit: its curvature
+is the mean per-sample curvature of the loss, while a sparse feature present
+in 0.03% of the rows has a curvature thousands of times smaller. On the
+300,000 x 100,000 CSR benchmark this gap alone takes L-BFGS from about 20 to
+about 170 evaluations.
+
+:func:`jacobi_scale` estimates the diagonal of the Hessian from the data alone
+(one pass over ``X``): ``h_j = c * sum_i s_i x_ij^2 / sum_i s_i + l2`` for a
+coefficient and ``h = c`` for an intercept, with ``c = 1/4``, the largest
+curvature of the logistic loss. L-BFGS then runs on ``v = w / D`` with
+``D = 1 / sqrt(h)``, where those curvatures are all alike.
+"""
+
+import numpy as np
+
+from mlfound.utils._jit import njit
+
+# The logistic loss's curvature p (1 - p) is at most 1/4; any constant works as
+# long as it is the same for every parameter, but it sets the balance with l2.
+_CURVATURE = 0.25
+
+
+@njit
+def _weighted_column_sq_sums_csr(data, indices, indptr, sample_weight, out):
+    for i in range(indptr.shape[0] - 1):
+        s = sample_weight[i]
+        for jj in range(indptr[i], indptr[i + 1]):
+            x = np.float64(data[jj])
+            out[indices[jj]] += s * x * x
+
+
+@njit
+def _weighted_column_sq_sums_dense(X, sample_weight, out):
+    n_samples, n_features = X.shape
+    for i in range(n_samples):
+        s = sample_weight[i]
+        for j in range(n_features):
+            x = np.float64(X[i, j])
+            out[j] += s * x * x
+
+
+def weighted_column_sq_sums(X, sample_weight):
+    """``sum_i s_i x_ij^2`` per column of a dense array or CSR matrix (float64)."""
+    out = np.zeros(X.shape[1])
+    if hasattr(X, "indptr"):
+        _weighted_column_sq_sums_csr(X.data, X.indices, X.indptr, sample_weight, out)
+    else:
+        _weighted_column_sq_sums_dense(X, sample_weight, out)
+    return out
+
+
+def jacobi_scale(objective):
+    """Positive scale ``D`` (n_params,) such that ``w = D * v`` is well conditioned.
+
+    Parameters
+    ----------
+    objective : LinearObjective
+        Its data, sample weights, layout and (smooth) penalty are used.
+
+    Returns
+    -------
+    scale : ndarray of shape (n_params,)
+        ``1 / sqrt(h)`` of the estimated Hessian diagonal ``h``, normalised to
+        a median of 1. A parameter with no curvature at all (an all-zero column
+        with no penalty) gets the scale 1.
+    """
+    sw_sum = objective.sw_sum
+    moments = weighted_column_sq_sums(objective.X, objective.sample_weight)
+    if sw_sum > 0:
+        moments /= sw_sum
+    l2 = getattr(objective.penalty, "l2", 0.0) if objective.penalty else 0.0
+    h = np.repeat(_CURVATURE * moments + l2, objective.n_outputs)
+    if objective.fit_intercept:
+        h = np.r_[h, np.full(objective.n_outputs, _CURVATURE)]
+    positive = h > 0
+    if not positive.any():
+        return np.ones_like(h)
+    reference = np.median(h[positive])
+    scale = np.ones_like(h)
+    scale[positive] = np.sqrt(reference / h[positive])
+    return scale
