@@ -17,7 +17,19 @@ make one pass over the rows and accumulate the per-position statistics inline
 
 import numpy as np
 
+from mlfound._glm._focal_fast import _sigmoid_parts
 from mlfound.utils._jit import njit
+
+
+@njit
+def _one_minus_theta_sigmoid(theta, sig, one_minus_sig):
+    """``1 - theta * sigmoid(z)`` without cancellation, floored at 1e-300.
+
+    Written as ``(1 - sigmoid(z)) + (1 - theta) * sigmoid(z)``: both terms are
+    non-negative, so it stays accurate when ``theta`` and ``sigmoid(z)`` are
+    both close to 1.
+    """
+    return max(one_minus_sig + (1.0 - theta) * sig, 1e-300)
 
 
 @njit
@@ -42,37 +54,17 @@ def _nll_grad(X, y, codes, sample_weight, coef, intercept, log_theta, fit_interc
         if sw == 0.0:
             continue
         th = theta[k]
-        if z >= 0.0:
-            e = np.exp(-z)
-            sig = 1.0 / (1.0 + e)
-            if y[i] > 0:
-                # log(theta * sigmoid(z)) = log theta - log(1 + e)
-                value -= sw * (log_theta[k] - np.log1p(e))
-                gz = -(1.0 - sig)
-                grad_log_theta[k] -= sw
-            else:
-                # 1 - theta * sigmoid(z) = (1 - theta + e) / (1 + e)
-                ratio = (1.0 - th + e) * sig
-                if ratio < 1e-300:
-                    ratio = 1e-300
-                value -= sw * np.log(ratio)
-                r = th * sig / ratio
-                gz = r * (1.0 - sig)
-                grad_log_theta[k] += sw * r
+        sig, one_minus_sig, log_sig, _ = _sigmoid_parts(z)
+        if y[i] > 0:
+            value -= sw * (log_theta[k] + log_sig)
+            gz = -one_minus_sig
+            grad_log_theta[k] -= sw
         else:
-            e = np.exp(z)
-            sig = e / (1.0 + e)
-            if y[i] > 0:
-                value -= sw * (log_theta[k] + z - np.log1p(e))
-                gz = -(1.0 - sig)
-                grad_log_theta[k] -= sw
-            else:
-                # 1 - theta * sigmoid(z) = (1 + e * (1 - theta)) / (1 + e)
-                ratio = (1.0 + e * (1.0 - th)) * (1.0 - sig)
-                value -= sw * np.log(ratio)
-                r = th * sig / ratio
-                gz = r * (1.0 - sig)
-                grad_log_theta[k] += sw * r
+            ratio = _one_minus_theta_sigmoid(th, sig, one_minus_sig)
+            value -= sw * np.log(ratio)
+            r = th * sig / ratio
+            gz = r * one_minus_sig
+            grad_log_theta[k] += sw * r
         gz *= sw
         grad_intercept += gz
         for j in range(n_features):
@@ -110,25 +102,20 @@ def _em_step(X, y, codes, sample_weight, coef, intercept, theta, fit_intercept):
         k = codes[i]
         sw = 1.0 if sample_weight is None else sample_weight[i]
         th = theta[k]
-        if z >= 0.0:
-            sig = 1.0 / (1.0 + np.exp(-z))
-        else:
-            e = np.exp(z)
-            sig = e / (1.0 + e)
-        q = th * sig
+        sig, one_minus_sig, log_sig, _ = _sigmoid_parts(z)
         if y[i] > 0:
             post_examined = 1.0
             post_relevant = 1.0
-            loglik += sw * np.log(max(q, 1e-300))
+            loglik += sw * (np.log(max(th, 1e-300)) + log_sig)
         else:
-            denom = max(1.0 - q, 1e-300)
-            post_examined = th * (1.0 - sig) / denom
+            denom = _one_minus_theta_sigmoid(th, sig, one_minus_sig)
+            post_examined = th * one_minus_sig / denom
             post_relevant = (1.0 - th) * sig / denom
             loglik += sw * np.log(denom)
         examined_sums[k] += sw * post_examined
         counts[k] += sw
         g = sw * (sig - post_relevant)
-        h = sw * sig * (1.0 - sig)
+        h = sw * sig * one_minus_sig
         for j in range(n_features):
             xi[j] = X[i, j]
         xi[n_features] = 1.0
@@ -179,26 +166,16 @@ def _fisher_step(X, y, codes, sample_weight, coef, intercept, log_theta):
         if sw == 0.0:
             continue
         th = theta[k]
-        if z >= 0.0:
-            e = np.exp(-z)
-            sig = 1.0 / (1.0 + e)
-            log_sig = -np.log1p(e)
-            one_minus_q = (1.0 - th + e) * sig
-        else:
-            e = np.exp(z)
-            sig = e / (1.0 + e)
-            log_sig = z - np.log1p(e)
-            one_minus_q = (1.0 + e * (1.0 - th)) * (1.0 - sig)
-        if one_minus_q < 1e-300:
-            one_minus_q = 1e-300
+        sig, one_minus_sig, log_sig, _ = _sigmoid_parts(z)
+        one_minus_q = _one_minus_theta_sigmoid(th, sig, one_minus_sig)
         r = th * sig / one_minus_q  # p / (1 - p)
         if y[i] > 0:
             value -= sw * (log_theta[k] + log_sig)
-            gz = -(1.0 - sig)
+            gz = -one_minus_sig
             ga = -1.0
         else:
             value -= sw * np.log(one_minus_q)
-            gz = r * (1.0 - sig)
+            gz = r * one_minus_sig
             ga = r
         gz *= sw
         grad[n_features] += gz
@@ -207,7 +184,7 @@ def _fisher_step(X, y, codes, sample_weight, coef, intercept, log_theta):
         grad[n_lin + k] += sw * ga
         # Fisher information: sw * r * u u^T
         h = sw * r
-        s = 1.0 - sig
+        s = one_minus_sig
         for j in range(n_features):
             u[j] = s * X[i, j]
         u[n_features] = s
