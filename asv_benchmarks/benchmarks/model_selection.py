@@ -14,6 +14,10 @@ split, ``LogisticRegression`` with 5-fold CV.
   the same scores (the floor of any sort-based search).
 - ``ColdStart``: first call of the sweep kernel in a fresh process with an
   empty Numba cache (compile time).
+- ``BayesRisk``: ``BayesMinimumRiskClassifier`` with isotonic calibration on a
+  3-class problem with an asymmetric cost matrix, against what a user writes
+  by hand (``CalibratedClassifierCV`` then ``argmin`` of ``proba @ cost``);
+  fit + predict time and the test cost of each.
 
 Run with ``asv run --python=same --quick --bench model_selection`` from
 ``asv_benchmarks/``, or ``python asv_benchmarks/benchmarks/model_selection.py``
@@ -25,6 +29,7 @@ import time
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics._scorer import _CurveScorer
@@ -37,7 +42,10 @@ from sklearn.model_selection import (
 
 from mlfound._kernels.sweep import select_threshold, threshold_sweep
 from mlfound.metrics import make_cost_scorer, total_cost
-from mlfound.model_selection import CostSensitiveThresholdClassifier
+from mlfound.model_selection import (
+    BayesMinimumRiskClassifier,
+    CostSensitiveThresholdClassifier,
+)
 
 if __package__:
     from .common import Benchmark, cold_start_seconds, single_thread
@@ -184,13 +192,71 @@ class ColdStart(Benchmark):
     def track_first_fit_seconds(self, numba_cache):
         code = """
             from sklearn.datasets import make_classification
-            from mlfound.model_selection import CostSensitiveThresholdClassifier
+            from mlfound.model_selection import (
+    BayesMinimumRiskClassifier,
+    CostSensitiveThresholdClassifier,
+)
             X, y = make_classification(n_samples=500, random_state=0)
             CostSensitiveThresholdClassifier(cost_matrix={"fp": 1, "fn": 5}).fit(X, y)
         """
         return cold_start_seconds(code, cold=numba_cache == "cold")
 
     track_first_fit_seconds.unit = "seconds"
+
+
+# true class (row) x decision (column): missing class 2 is the expensive error
+BAYES_COSTS = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 1.0], [20.0, 10.0, 0.0]])
+
+
+def _three_class_split(n_samples=100_000, random_state=0):
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_informative=6,
+        n_classes=3,
+        weights=[0.7, 0.25, 0.05],
+        random_state=random_state,
+    )
+    return train_test_split(X, y, test_size=0.5, stratify=y, random_state=random_state)
+
+
+class _HandWrittenBayesRisk:
+    """The peer: isotonic calibration, then argmin of expected cost by hand."""
+
+    def fit(self, X, y):
+        self.model_ = CalibratedClassifierCV(LogisticRegression(), method="isotonic")
+        self.model_.fit(X, y)
+        return self
+
+    def predict(self, X):
+        return np.argmin(self.model_.predict_proba(X) @ BAYES_COSTS, axis=1)
+
+
+class BayesRisk(Benchmark):
+    """BayesMinimumRiskClassifier vs calibration + argmin written by hand."""
+
+    params = (["mlfound", "by_hand"],)
+    param_names = ["implementation"]
+
+    def setup_cache(self):
+        return _three_class_split()
+
+    def setup(self, data, implementation):
+        self.X_train, self.X_test, self.y_train, self.y_test = data
+        if implementation == "mlfound":
+            self.model = BayesMinimumRiskClassifier(
+                LogisticRegression(), cost_matrix=BAYES_COSTS, calibration="isotonic"
+            )
+        else:
+            self.model = _HandWrittenBayesRisk()
+
+    def time_fit_predict(self, data, implementation):
+        self.model.fit(self.X_train, self.y_train).predict(self.X_test)
+
+    def track_test_cost(self, data, implementation):
+        pred = self.model.fit(self.X_train, self.y_train).predict(self.X_test)
+        return float(BAYES_COSTS[self.y_test, pred].sum())
+
+    track_test_cost.unit = "cost"
 
 
 def _best_of(func, repeat):
