@@ -192,10 +192,7 @@ class ColdStart(Benchmark):
     def track_first_fit_seconds(self, numba_cache):
         code = """
             from sklearn.datasets import make_classification
-            from mlfound.model_selection import (
-    BayesMinimumRiskClassifier,
-    CostSensitiveThresholdClassifier,
-)
+            from mlfound.model_selection import CostSensitiveThresholdClassifier
             X, y = make_classification(n_samples=500, random_state=0)
             CostSensitiveThresholdClassifier(cost_matrix={"fp": 1, "fn": 5}).fit(X, y)
         """

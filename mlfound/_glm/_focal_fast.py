@@ -23,22 +23,12 @@ import math
 
 import numpy as np
 
+from mlfound._kernels.sigmoid import sigmoid_parts
 from mlfound.utils._jit import njit
 
 # Let LLVM reassociate the dot products and gradient updates over a row
 # (vectorisation); results stay deterministic for a given build.
 _FAST = {"reassoc", "contract", "nsz"}
-
-
-@njit
-def _sigmoid_parts(z):
-    """``(p, 1 - p, log p, log(1 - p))`` of ``p = sigmoid(z)``: one exp, one log."""
-    e = math.exp(-abs(z))
-    log1pe = math.log1p(e)
-    inv = 1.0 / (1.0 + e)
-    if z >= 0.0:
-        return inv, e * inv, -log1pe, -z - log1pe
-    return e * inv, inv, z - log1pe, -log1pe
 
 
 @njit
@@ -48,7 +38,7 @@ def binary_focal_point(z, y, alpha0, alpha1, gamma, eps):
     ``y`` is 0 or 1 (or a soft target in [0, 1]); returns ``(loss, dloss/dz)``.
     """
     t = y * (1.0 - eps) + (1.0 - y) * eps
-    p, q, lp, lq = _sigmoid_parts(z)
+    p, q, lp, lq = sigmoid_parts(z)
     w1 = alpha1 * t
     w0 = alpha0 * (1.0 - t)
     if gamma == 0.0:
@@ -78,7 +68,7 @@ def binary_focal_point_hessian(z, y, alpha0, alpha1, gamma, eps):
     ``gamma=0``.
     """
     t = y * (1.0 - eps) + (1.0 - y) * eps
-    p, q, lp, lq = _sigmoid_parts(z)
+    p, q, lp, lq = sigmoid_parts(z)
     qg = math.exp(gamma * lq)
     pg = math.exp(gamma * lp)
     h1 = (

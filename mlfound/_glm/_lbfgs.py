@@ -4,7 +4,6 @@ import warnings
 
 import numpy as np
 import scipy.optimize
-from scipy.optimize import OptimizeResult
 from sklearn.exceptions import ConvergenceWarning
 
 
@@ -23,13 +22,16 @@ def minimize_lbfgs(
 
     The stopping rules are those of scikit-learn's ``LogisticRegression``
     (``gtol=tol`` on the projected gradient, ``ftol=64 * eps``, up to 50 line
-    search steps), so an mlfound model fitted with the same ``tol`` and
-    ``max_iter`` stops where scikit-learn's would.
+    search steps), so without ``scale`` an mlfound model fitted with the same
+    ``tol`` and ``max_iter`` stops where scikit-learn's would.
 
     With ``scale`` (a diagonal preconditioner, see
     :func:`mlfound._glm._precondition.jacobi_scale`) L-BFGS-B iterates on
-    ``v = w / scale``; the gradient rule is still checked on the gradient with
-    respect to ``w``, so ``tol`` keeps its meaning.
+    ``v = w / scale``, while the gradient rule is still checked on the
+    gradient with respect to ``w`` (also at ``w0``, so a warm start that is
+    already within ``tol`` returns at once), so ``tol`` keeps its meaning. As
+    in scikit-learn, the ``ftol`` rule (no relative decrease of the objective
+    beyond ``64 * eps``) may stop the solver first.
 
     Parameters
     ----------
@@ -50,7 +52,7 @@ def minimize_lbfgs(
     args : tuple, default=()
         Extra arguments passed to ``value_and_grad``.
     scale : ndarray of shape (n_params,), default=None
-        Positive per-parameter scale of the change of variables
+        Positive, finite per-parameter scale of the change of variables
         ``w = scale * v``; not supported together with ``bounds``.
 
     Returns
@@ -65,19 +67,19 @@ def minimize_lbfgs(
     """
     w0 = np.ascontiguousarray(w0, dtype=np.float64)
     callback = _progress_printer(value_and_grad, args) if verbose else None
-    gtol = tol
-    stopped_on_gradient = []
+    fun, x0, gtol = value_and_grad, w0, tol
+    scaled = None
     if scale is not None:
         if bounds is not None:
             raise ValueError("scale and bounds cannot be combined.")
-        value_and_grad, callback = _scaled(
-            value_and_grad, args, scale, tol, callback, stopped_on_gradient
-        )
-        w0 = w0 / scale
+        scaled = _ScaledProblem(value_and_grad, args, scale, tol, callback)
+        if scaled.within_tol_at(w0):
+            return w0, 0, True
+        fun, x0, callback = scaled, scaled.v0, scaled.callback
         gtol = 0.0  # the gradient rule is applied to the unscaled gradient
     result = scipy.optimize.minimize(
-        value_and_grad,
-        w0,
+        fun,
+        x0,
         method="L-BFGS-B",
         jac=True,
         args=args,
@@ -90,8 +92,8 @@ def minimize_lbfgs(
         },
         callback=callback,
     )
-    w = result.x if scale is None else result.x * scale
-    converged = bool(result.success) or bool(stopped_on_gradient)
+    w = result.x if scaled is None else result.x * scale
+    converged = bool(result.success) or (scaled is not None and scaled.stopped)
     if not converged:
         warnings.warn(
             f"L-BFGS failed to converge after {result.nit} iteration(s) "
@@ -102,45 +104,67 @@ def minimize_lbfgs(
     return w, int(result.nit), converged
 
 
-def _scaled(value_and_grad, args, scale, tol, progress, stopped_on_gradient):
-    """``value_and_grad`` of ``v = w / scale`` and the callback applying ``tol``.
+class _ScaledProblem:
+    """``value_and_grad`` of ``v = w / scale``, and the callback applying ``tol``.
 
-    The callback receives the point of the last evaluation (L-BFGS-B calls it
-    after the line search accepted that point), so the unscaled gradient is
-    read from a cache rather than evaluated again.
+    The last evaluation is cached by its ``v``: L-BFGS-B calls the callback
+    at the point its line search accepted, which is the point it evaluated
+    last, so the gradient with respect to ``w`` is read from the cache rather
+    than computed again (likewise for the first evaluation, at ``w0``).
     """
-    last = {}
 
-    def scaled_value_and_grad(v, *args):
-        w = v * scale
-        value, grad = value_and_grad(w, *args)
-        last["w"], last["grad"] = w, grad
-        return value, grad * scale
+    def __init__(self, value_and_grad, args, scale, tol, progress):
+        self.value_and_grad = value_and_grad
+        self.args = args
+        self.scale = scale
+        self.tol = tol
+        self.progress = progress
+        self.stopped = False
+        self._v = self._value = self._grad = None
 
-    def callback(intermediate_result):
-        w = intermediate_result.x * scale
-        if not np.array_equal(w, last.get("w")):
-            last["w"], last["grad"] = w, value_and_grad(w, *args)[1]
-        if progress is not None:
-            progress(OptimizeResult(x=w))
-        if np.max(np.abs(last["grad"]), initial=0.0) <= tol:
-            stopped_on_gradient.append(True)
+    def _evaluate(self, v):
+        if self._v is None or not np.array_equal(v, self._v):
+            w = v * self.scale
+            self._value, self._grad = self.value_and_grad(w, *self.args)
+            self._v = v.copy()
+        return self._value, self._grad
+
+    def within_tol_at(self, w0):
+        """Evaluate at ``w0`` (cached for the solver); is it already within tol?"""
+        self.v0 = w0 / self.scale
+        _, grad = self._evaluate(self.v0)
+        return np.max(np.abs(grad), initial=0.0) <= self.tol
+
+    def __call__(self, v, *args):
+        value, grad = self._evaluate(v)
+        return value, grad * self.scale
+
+    def callback(self, intermediate_result):
+        value, grad = self._evaluate(intermediate_result.x)
+        if self.progress is not None:
+            self.progress.print_line(value, grad)
+        if np.max(np.abs(grad), initial=0.0) <= self.tol:
+            self.stopped = True
             raise StopIteration
-
-    return scaled_value_and_grad, callback
 
 
 def _progress_printer(value_and_grad, args):
-    """Return an L-BFGS callback that prints one line per iteration."""
+    """Return an L-BFGS callback that prints one line per iteration.
+
+    Its ``print_line(value, grad)`` attribute prints a line from values in
+    hand, without evaluating the objective again.
+    """
     state = {"it": 0}
 
-    def callback(intermediate_result):
+    def print_line(value, grad):
         state["it"] += 1
-        w = intermediate_result.x
-        value, grad = value_and_grad(w, *args)
         print(
             f"L-BFGS iter {state['it']:4d}: objective={value:.10g} "
             f"|grad|_inf={np.max(np.abs(grad)):.3e}"
         )
 
+    def callback(intermediate_result):
+        print_line(*value_and_grad(intermediate_result.x, *args))
+
+    callback.print_line = print_line
     return callback

@@ -12,7 +12,8 @@ about 170 evaluations.
 (one pass over ``X``): ``h_j = c * sum_i s_i x_ij^2 / sum_i s_i + l2`` for a
 coefficient and ``h = c`` for an intercept, with ``c = 1/4``, the largest
 curvature of the logistic loss. L-BFGS then runs on ``v = w / D`` with
-``D = 1 / sqrt(h)``, where those curvatures are all alike.
+``D = sqrt(median(h) / h)`` (``1 / sqrt(h)`` up to one common factor, which
+keeps ``D`` near 1), where those curvatures are all alike.
 """
 
 import numpy as np
@@ -22,6 +23,7 @@ from mlfound.utils._jit import njit
 # The logistic loss's curvature p (1 - p) is at most 1/4; any constant works as
 # long as it is the same for every parameter, but it sets the balance with l2.
 _CURVATURE = 0.25
+_MIN_SCALE = 1e-100
 
 
 @njit
@@ -64,9 +66,10 @@ def jacobi_scale(objective):
     Returns
     -------
     scale : ndarray of shape (n_params,)
-        ``1 / sqrt(h)`` of the estimated Hessian diagonal ``h``, normalised to
-        a median of 1. A parameter with no curvature at all (an all-zero column
-        with no penalty) gets the scale 1.
+        ``sqrt(median(h) / h)`` for the estimated Hessian diagonal ``h``,
+        clipped to [1e-100, 1e100]. A parameter with no (or no finite)
+        curvature, such as an all-zero column with no penalty, gets the
+        scale 1.
     """
     sw_sum = objective.sw_sum
     moments = weighted_column_sq_sums(objective.X, objective.sample_weight)
@@ -76,10 +79,13 @@ def jacobi_scale(objective):
     h = np.repeat(_CURVATURE * moments + l2, objective.n_outputs)
     if objective.fit_intercept:
         h = np.r_[h, np.full(objective.n_outputs, _CURVATURE)]
-    positive = h > 0
-    if not positive.any():
+    # A parameter with no curvature (an all-zero column with no penalty) or an
+    # unusable one (x^2 overflowing) is left unscaled.
+    usable = np.isfinite(h) & (h > 0)
+    if not usable.any():
         return np.ones_like(h)
-    reference = np.median(h[positive])
+    reference = np.median(h[usable])
     scale = np.ones_like(h)
-    scale[positive] = np.sqrt(reference / h[positive])
-    return scale
+    scale[usable] = np.sqrt(reference / h[usable])
+    # keep w = D * v and v = w / D finite whatever the spread of the columns
+    return np.clip(scale, _MIN_SCALE, 1.0 / _MIN_SCALE)

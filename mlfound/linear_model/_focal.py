@@ -84,7 +84,8 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
     more classes the softmax of one score per class. With ``gamma=0``,
     ``alpha=None`` and ``label_smoothing=0`` this is exactly
     ``LogisticRegression``: the objective, its scaling by ``C`` and the
-    sample weights are the same, and so are the fitted coefficients.
+    sample weights are the same, and so are the fitted coefficients (up to
+    the solver tolerance).
 
     Focal probabilities are **not calibrated** for ``gamma > 0``: the focal
     loss is not a proper scoring rule, so ``predict_proba`` is pushed towards

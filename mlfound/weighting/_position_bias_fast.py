@@ -17,7 +17,7 @@ make one pass over the rows and accumulate the per-position statistics inline
 
 import numpy as np
 
-from mlfound._glm._focal_fast import _sigmoid_parts
+from mlfound._kernels.sigmoid import sigmoid_parts
 from mlfound.utils._jit import njit
 
 
@@ -54,7 +54,7 @@ def _nll_grad(X, y, codes, sample_weight, coef, intercept, log_theta, fit_interc
         if sw == 0.0:
             continue
         th = theta[k]
-        sig, one_minus_sig, log_sig, _ = _sigmoid_parts(z)
+        sig, one_minus_sig, log_sig, _ = sigmoid_parts(z)
         if y[i] > 0:
             value -= sw * (log_theta[k] + log_sig)
             gz = -one_minus_sig
@@ -102,7 +102,7 @@ def _em_step(X, y, codes, sample_weight, coef, intercept, theta, fit_intercept):
         k = codes[i]
         sw = 1.0 if sample_weight is None else sample_weight[i]
         th = theta[k]
-        sig, one_minus_sig, log_sig, _ = _sigmoid_parts(z)
+        sig, one_minus_sig, log_sig, _ = sigmoid_parts(z)
         if y[i] > 0:
             post_examined = 1.0
             post_relevant = 1.0
@@ -166,7 +166,7 @@ def _fisher_step(X, y, codes, sample_weight, coef, intercept, log_theta):
         if sw == 0.0:
             continue
         th = theta[k]
-        sig, one_minus_sig, log_sig, _ = _sigmoid_parts(z)
+        sig, one_minus_sig, log_sig, _ = sigmoid_parts(z)
         one_minus_q = _one_minus_theta_sigmoid(th, sig, one_minus_sig)
         r = th * sig / one_minus_q  # p / (1 - p)
         if y[i] > 0:

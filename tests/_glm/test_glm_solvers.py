@@ -116,14 +116,13 @@ def _badly_scaled_quadratic():
     return value_and_grad, h, b / h
 
 
-def test_lbfgs_scale_keeps_the_unscaled_gradient_rule():
+def test_lbfgs_scale_speeds_up_a_badly_scaled_problem():
     value_and_grad, h, solution = _badly_scaled_quadratic()
     tol = 1e-6
     w, n_iter, converged = minimize_lbfgs(
         value_and_grad, np.zeros(40), tol=tol, max_iter=1000, scale=1 / np.sqrt(h)
     )
     assert converged
-    # tol bounds the gradient with respect to w, not to the scaled variables
     assert np.max(np.abs(value_and_grad(w)[1])) <= tol
     np.testing.assert_allclose(w, solution, rtol=0, atol=tol / h.min())
     with warnings.catch_warnings():
@@ -131,6 +130,46 @@ def test_lbfgs_scale_keeps_the_unscaled_gradient_rule():
         _, plain_iter, _ = minimize_lbfgs(value_and_grad, np.zeros(40), tol=tol,
                                           max_iter=1000)  # fmt: skip
     assert n_iter * 3 < plain_iter
+
+
+def _record_gradients(value_and_grad, scale, tol):
+    """Run the scaled solver; also return max|grad| at every evaluation."""
+    gradients = []
+
+    def recorded(w):
+        value, grad = value_and_grad(w)
+        gradients.append(np.max(np.abs(grad)))
+        return value, grad
+
+    result = minimize_lbfgs(recorded, np.zeros(40), tol=tol, max_iter=1000,
+                            scale=scale)  # fmt: skip
+    return result, gradients
+
+
+def test_lbfgs_scale_keeps_the_unscaled_gradient_rule():
+    # An imperfect scale below 1 everywhere makes the scaled gradient up to
+    # 1000x smaller than the gradient with respect to w: a rule applied to the
+    # scaled gradient would stop far too early.
+    value_and_grad, h, _ = _badly_scaled_quadratic()
+    scale = 0.01 * h**-0.25
+    tol = 1e-3
+    (w, n_iter, converged), gradients = _record_gradients(value_and_grad, scale, tol)
+    grad = value_and_grad(w)[1]
+    assert converged
+    assert n_iter > 1
+    assert np.max(np.abs(grad)) <= tol
+    assert np.max(np.abs(grad * scale)) < tol / 100  # the scaled rule held long ago
+    # and it stopped at the first point that met the rule: every evaluation
+    # before the last one (line-search trials included) was outside tol
+    assert min(gradients[:-1]) > tol
+
+
+def test_lbfgs_scale_returns_a_warm_start_within_tol_untouched():
+    value_and_grad, h, solution = _badly_scaled_quadratic()
+    w, n_iter, converged = minimize_lbfgs(value_and_grad, solution, tol=1e-8,
+                                          scale=0.01 * h**-0.25)  # fmt: skip
+    assert (n_iter, converged) == (0, True)
+    np.testing.assert_array_equal(w, solution)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -154,17 +193,26 @@ def test_jacobi_scale_is_the_logistic_hessian_diagonal_at_zero(sparse):
 
 
 def test_jacobi_scale_leaves_flat_parameters_alone():
-    X = np.zeros((5, 2))
+    X = np.zeros((5, 4))
     X[:, 0] = 1.0
+    X[:, 2] = 3.0
+    X[0, 3] = 1e200  # x^2 overflows: no usable curvature, left unscaled
     objective = LinearObjective(BinaryFocalLoss(0.0), X, np.ones(5), np.ones(5),
                                 fit_intercept=False)  # fmt: skip
-    np.testing.assert_array_equal(jacobi_scale(objective), [1.0, 1.0])
+    # h = [1/4, 0, 9/4, inf]; median of the usable ones = 5/4
+    expected = [np.sqrt(5.0), 1.0, np.sqrt(5.0 / 9.0), 1.0]
+    np.testing.assert_allclose(jacobi_scale(objective), expected, rtol=1e-12)
 
 
 def test_lbfgs_scale_verbose_and_bounds(capsys):
     value_and_grad, h, _ = _badly_scaled_quadratic()
-    minimize_lbfgs(value_and_grad, np.zeros(40), scale=1 / np.sqrt(h), verbose=1)
-    assert "L-BFGS iter    1" in capsys.readouterr().out
+    w, _, _ = minimize_lbfgs(value_and_grad, np.zeros(40), scale=1 / np.sqrt(h),
+                             verbose=1)  # fmt: skip
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("L-BFGS iter    1")
+    # the printed objective is the unscaled one, at the returned point
+    last = float(lines[-1].split("objective=")[1].split()[0])
+    assert last == pytest.approx(value_and_grad(w)[0], rel=1e-9)
     with pytest.raises(ValueError, match="scale and bounds"):
         minimize_lbfgs(value_and_grad, np.zeros(40), scale=h, bounds=[(0, 1)] * 40)
 
