@@ -174,8 +174,9 @@ def seconds_to_target(
     first evaluation whose objective is within ``rel_gap`` of the true optimum,
     so all are compared at the same objective value (``inf`` if the ``ftol``
     rule stopped the run before that). ``"mlfound"`` runs its estimator's own
-    solver path: the Jacobi preconditioner (computed inside the timed region)
-    unless ``precondition=False``, which isolates the cost of one evaluation.
+    solver path: BLAS limited to one thread and the Jacobi preconditioner
+    (computed inside the timed region) unless ``precondition=False``, which
+    isolates the cost of one evaluation.
     """
     X, _ = make_data(kind)
     target = true_optimum(kind, gamma) * (1.0 + rel_gap)
@@ -189,11 +190,15 @@ def seconds_to_target(
         return value, grad
 
     scale = None
-    if implementation == "mlfound" and precondition:
-        scale = jacobi_scale(func)
+    blas_threads = None
+    if implementation == "mlfound":
+        blas_threads = 1  # as FocalLossClassifier.fit does
+        if precondition:
+            scale = jacobi_scale(func)
     try:
-        minimize_lbfgs(wrapped, np.zeros(X.shape[1] + 1), tol=0.0, max_iter=5000,
-                       scale=scale)  # fmt: skip
+        with threadpool_limits(limits=blas_threads, user_api="blas"):
+            minimize_lbfgs(wrapped, np.zeros(X.shape[1] + 1), tol=0.0,
+                           max_iter=5000, scale=scale)  # fmt: skip
     except _Reached as reached:
         return reached.args[0]
     return float("inf")

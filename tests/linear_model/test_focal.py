@@ -424,3 +424,28 @@ def test_partial_fit_rejects_balanced_weights(param):
     model = FocalLossClassifier(**{param: "balanced"})
     with pytest.raises(ValueError, match=f"{param}='balanced' is not supported"):
         model.partial_fit(X, y, classes=[0, 1])
+
+
+def test_solvers_run_blas_single_threaded_and_restore_it(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import mlfound.linear_model._focal as focal_module
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    seen = []
+    real = focal_module.minimize_lbfgs
+
+    def spy(*args, **kwargs):
+        seen.append(blas_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(focal_module, "minimize_lbfgs", spy)
+    X, y = _data(2)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        FocalLossClassifier().fit(X, y)
+        after = blas_threads()
+    assert seen[0] and all(n == 1 for n in seen[0])
+    assert after == before
