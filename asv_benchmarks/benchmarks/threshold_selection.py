@@ -43,6 +43,10 @@ Rules:
   Bayes rule ``p >= 1 / 51`` on the calibrated test probabilities (the
   empulse-style recipe).
 - ``sigmoid+Bayes``: Platt scaling of logit(score), then ``p >= 1 / 51``.
+- ``bagged median B`` / ``bagged logit-mean B``: the exact arg-min on each
+  of ``B`` Poisson-bootstrap reweightings of the out-of-fold scores, then the
+  median of the ``B`` thresholds (or the mean of their logits): bagging, to
+  lower the variance of the arg-min.
 - ``oracle``: the arg-min on the test half itself (a bound no rule can reach).
 """
 
@@ -201,6 +205,23 @@ def sigmoid_bayes(d):
     return expit((logit(BAYES) - b) / a)
 
 
+def bagged(n_boot, how):
+    def rule(d):
+        rng = np.random.default_rng(0)
+        optima = np.empty(n_boot)
+        for b in range(n_boot):
+            weight = rng.poisson(1.0, size=d["y"].shape[0]).astype(np.float64)
+            sweep = threshold_sweep(
+                d["y"], d["oof"], sample_weight=weight, cost_matrix=COST_MATRIX
+            )
+            optima[b] = sweep["thresholds"][select_threshold(sweep)]
+        if how == "median":
+            return float(np.median(optima))
+        return float(expit(np.mean(logit(np.clip(optima, 1e-12, 1 - 1e-12)))))
+
+    return rule
+
+
 def oracle(d):
     sweep = threshold_sweep(d["y_test"], d["test"], cost_matrix=COST_MATRIX)
     return sweep["thresholds"][int(np.argmin(sweep["costs"]))]
@@ -221,6 +242,8 @@ RULES = {
     "gauss logit 0.2": gauss_logit(0.2),
     "isotonic+Bayes": isotonic_bayes,
     "sigmoid+Bayes": sigmoid_bayes,
+    "bagged median 50": bagged(50, "median"),
+    "bagged logit-mean 50": bagged(50, "logit-mean"),
     "oracle": oracle,
 }
 
