@@ -32,6 +32,20 @@ _FAST = {"reassoc", "contract", "nsz"}
 
 
 @njit
+def _power(x, log_x, gamma):
+    """``x ** gamma`` for ``x`` in [0, 1] given ``log x``.
+
+    The usual integer exponents (RetinaNet's 2, and 1) are multiplications,
+    which are exact and several times cheaper than ``exp(gamma * log x)``.
+    """
+    if gamma == 2.0:
+        return x * x
+    if gamma == 1.0:
+        return x
+    return math.exp(gamma * log_x)
+
+
+@njit
 def binary_focal_point(z, y, alpha0, alpha1, gamma, eps):
     """Loss and first derivative of the binary focal loss at raw score ``z``.
 
@@ -46,11 +60,11 @@ def binary_focal_point(z, y, alpha0, alpha1, gamma, eps):
     loss = 0.0
     grad = 0.0
     if w1 != 0.0:
-        qg = math.exp(gamma * lq)  # (1 - p) ** gamma
+        qg = _power(q, lq, gamma)  # (1 - p) ** gamma
         loss -= w1 * qg * lp
         grad -= w1 * qg * (q - gamma * p * lp)
     if w0 != 0.0:
-        pg = math.exp(gamma * lp)  # p ** gamma
+        pg = _power(p, lp, gamma)  # p ** gamma
         loss -= w0 * pg * lq
         grad += w0 * pg * (p - gamma * q * lq)
     return loss, grad
@@ -69,8 +83,8 @@ def binary_focal_point_hessian(z, y, alpha0, alpha1, gamma, eps):
     """
     t = y * (1.0 - eps) + (1.0 - y) * eps
     p, q, lp, lq = sigmoid_parts(z)
-    qg = math.exp(gamma * lq)
-    pg = math.exp(gamma * lp)
+    qg = _power(q, lq, gamma)
+    pg = _power(p, lp, gamma)
     h1 = (
         alpha1
         * t

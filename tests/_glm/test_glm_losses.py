@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from scipy.special import log_softmax
 
@@ -50,6 +50,10 @@ settings_floats = st.floats(0.0, 4.0)
     seed=st.integers(0, 2**16),
     weighted=st.booleans(),
 )
+# the integer exponents take a multiplication fast path: always cover them
+@example(gamma=2.0, eps=0.0, alpha1=0.25, seed=0, weighted=False)
+@example(gamma=2.0, eps=0.1, alpha1=0.6, seed=1, weighted=True)
+@example(gamma=1.0, eps=0.05, alpha1=0.5, seed=2, weighted=True)
 def test_binary_raw_gradient_and_hessian_match_finite_differences(
     gamma, eps, alpha1, seed, weighted
 ):
