@@ -324,7 +324,11 @@ def headline(repeats=2, kinds=("dense", "csr")):
         for gamma, peer in ((0.0, "sklearn-lbfgs"), (2.0, "numpy-scipy")):
             f_star = true_optimum(kind, gamma)
             for threads in (1, None):
-                label = "1 BLAS thread" if threads == 1 else "default threads"
+                label = (
+                    "1 BLAS thread"
+                    if threads == 1
+                    else "peer at default BLAS threads, mlfound at 1 as in its fit"
+                )
                 with threadpool_limits(threads):
                     runs = {
                         "mlfound n_jobs=1": [],

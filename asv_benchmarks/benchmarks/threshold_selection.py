@@ -205,8 +205,10 @@ def sigmoid_bayes(d):
     return expit((logit(BAYES) - b) / a)
 
 
-def bagged(n_boot, how):
-    def rule(d):
+def _bagged_optima(d, n_boot):
+    """Exact optima of ``n_boot`` Poisson-bootstrap reweightings (cached in d)."""
+    key = ("bagged", n_boot)
+    if key not in d:
         rng = np.random.default_rng(0)
         optima = np.empty(n_boot)
         for b in range(n_boot):
@@ -215,6 +217,13 @@ def bagged(n_boot, how):
                 d["y"], d["oof"], sample_weight=weight, cost_matrix=COST_MATRIX
             )
             optima[b] = sweep["thresholds"][select_threshold(sweep)]
+        d[key] = optima
+    return d[key]
+
+
+def bagged(n_boot, how):
+    def rule(d):
+        optima = _bagged_optima(d, n_boot)
         if how == "median":
             return float(np.median(optima))
         return float(expit(np.mean(logit(np.clip(optima, 1e-12, 1 - 1e-12)))))

@@ -36,7 +36,9 @@ def _power(x, log_x, gamma):
     """``x ** gamma`` for ``x`` in [0, 1] given ``log x``.
 
     The usual integer exponents (RetinaNet's 2, and 1) are multiplications,
-    which are exact and several times cheaper than ``exp(gamma * log x)``.
+    correctly rounded and several times cheaper than ``exp(gamma * log x)``.
+    (The softmax kernels keep ``q ** gamma``: their cost is dominated by the
+    per-class exponentials.)
     """
     if gamma == 2.0:
         return x * x

@@ -12,7 +12,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from mlfound._glm._losses import (
     BinaryFocalLoss,
@@ -34,6 +33,7 @@ from mlfound.utils._param_validation import (
     _fit_context,
     validate_params,
 )
+from mlfound.utils._threads import single_threaded_blas
 from mlfound.utils.validation import check_n_classes, check_sample_weight
 
 __all__ = ["FocalLossClassifier", "focal_objective", "focal_to_posterior"]
@@ -201,7 +201,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         200,000 stored values per thread is split, so small problems always
         run serially. Results agree with ``n_jobs=1`` up to floating-point
         summation order (and are deterministic for a given ``n_jobs``).
-        During those solvers BLAS is limited to one thread (see the user
+        While any solver runs, BLAS is limited to one thread (see the user
         guide).
 
     Attributes
@@ -402,11 +402,8 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 "max_iter": self.max_iter,
                 "verbose": self.verbose,
             }
-            # The data pass is Numba; BLAS only sees vector operations (the
-            # penalty, the solver's updates) that gain nothing from threads,
-            # while its idle threads spin on the cores the kernels need
-            # (1.5-2x slower fits on 2 cores), so BLAS runs single-threaded.
-            with threadpool_limits(limits=1, user_api="blas"):
+            # The data pass is Numba; BLAS only sees vector operations.
+            with single_threaded_blas():
                 if self.solver == "lbfgs":
                     scale = jacobi_scale(objective)
                     w, n_iter, _ = minimize_lbfgs(objective, w0, scale=scale, **options)
@@ -503,18 +500,19 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         if getattr(self, "_optimizer", None) is None:
             solver = self.solver if self.solver in ("sgd", "adam") else "adam"
             self._optimizer = self._make_optimizer(solver, X.shape[0])
-        w, _, _ = minimize_minibatch(
-            self._batch_objective(objective, penalty),
-            penalty,
-            w0,
-            X.shape[0],
-            optimizer=self._optimizer,
-            batch_size=self.batch_size,
-            max_iter=1,
-            tol=None,
-            random_state=self._rng(),
-            verbose=self.verbose,
-        )
+        with single_threaded_blas():
+            w, _, _ = minimize_minibatch(
+                self._batch_objective(objective, penalty),
+                penalty,
+                w0,
+                X.shape[0],
+                optimizer=self._optimizer,
+                batch_size=self.batch_size,
+                max_iter=1,
+                tol=None,
+                random_state=self._rng(),
+                verbose=self.verbose,
+            )
         self._store(objective, w, X.dtype)
         self.n_iter_ = np.array(
             [getattr(self, "n_iter_", np.zeros(1, dtype=np.int32))[0] + 1],
@@ -733,20 +731,21 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
 
         w0 = self._initial_w(objective)
         optimizer = self._make_optimizer(self.solver, X.shape[0])
-        w, n_iter, _ = minimize_minibatch(
-            self._batch_objective(objective, penalty),
-            penalty,
-            w0,
-            X.shape[0],
-            optimizer=optimizer,
-            batch_size=self.batch_size,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            validation_loss=validation_loss,
-            random_state=rng,
-            verbose=self.verbose,
-        )
+        with single_threaded_blas():
+            w, n_iter, _ = minimize_minibatch(
+                self._batch_objective(objective, penalty),
+                penalty,
+                w0,
+                X.shape[0],
+                optimizer=optimizer,
+                batch_size=self.batch_size,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                validation_loss=validation_loss,
+                random_state=rng,
+                verbose=self.verbose,
+            )
         self._store(objective, w, X.dtype)
         self._optimizer = optimizer
         return w, n_iter

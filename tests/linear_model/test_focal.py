@@ -1,5 +1,6 @@
 """FocalLossClassifier against LogisticRegression, saga, and simulated truth."""
 
+import threading
 import warnings
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from mlfound._glm._losses import BinaryFocalLoss, LinearObjective
 from mlfound._glm._penalties import make_penalty
@@ -426,26 +428,62 @@ def test_partial_fit_rejects_balanced_weights(param):
         model.partial_fit(X, y, classes=[0, 1])
 
 
-def test_solvers_run_blas_single_threaded_and_restore_it(monkeypatch):
-    from threadpoolctl import threadpool_info, threadpool_limits
+def _blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
+
+@pytest.mark.parametrize(
+    ("solver", "spied"),
+    [
+        ("lbfgs", "minimize_lbfgs"),
+        ("fista", "minimize_proximal"),
+        ("sgd", "minimize_minibatch"),
+        ("adam", "minimize_minibatch"),
+    ],
+)
+def test_solvers_run_blas_single_threaded_and_restore_it(monkeypatch, solver, spied):
+    if not _blas_threads():
+        pytest.skip("threadpoolctl controls no BLAS library here")
     import mlfound.linear_model._focal as focal_module
 
-    def blas_threads():
-        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-
     seen = []
-    real = focal_module.minimize_lbfgs
+    real = getattr(focal_module, spied)
 
     def spy(*args, **kwargs):
-        seen.append(blas_threads())
+        seen.append(_blas_threads())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(focal_module, "minimize_lbfgs", spy)
+    monkeypatch.setattr(focal_module, spied, spy)
     X, y = _data(2)
+    params = {"l1_ratio": 0.5} if solver == "fista" else {}
     with threadpool_limits(limits=2, user_api="blas"):
-        before = blas_threads()
-        FocalLossClassifier().fit(X, y)
-        after = blas_threads()
-    assert seen[0] and all(n == 1 for n in seen[0])
+        before = _blas_threads()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = FocalLossClassifier(solver=solver, max_iter=5, **params).fit(X, y)
+            if solver in ("sgd", "adam"):
+                model.partial_fit(X, y)
+        after = _blas_threads()
+    assert len(seen) == (2 if solver in ("sgd", "adam") else 1)
+    assert all(n == 1 for threads in seen for n in threads)
     assert after == before
+
+
+def test_concurrent_fits_restore_the_blas_setting():
+    # threadpoolctl changes process-wide state: overlapping fits in threads,
+    # ending at different times, must not leave BLAS limited afterwards.
+    before = _blas_threads()
+    if not before or max(before) < 2:
+        pytest.skip("needs a BLAS library with more than one thread")
+    X, y = _data(2)
+
+    def fits(n):
+        for _ in range(n):
+            FocalLossClassifier().fit(X, y)
+
+    threads = [threading.Thread(target=fits, args=(n,)) for n in (10, 20, 30, 40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _blas_threads() == before
