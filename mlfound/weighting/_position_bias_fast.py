@@ -33,6 +33,21 @@ def _one_minus_theta_sigmoid(theta, sig, one_minus_sig):
 
 
 @njit
+def _row_terms(z, clicked, theta, log_theta):
+    """One row's negative log-likelihood under ``p = theta * sigmoid(z)``.
+
+    Returns ``(loss, dloss/dz, dloss/dlog(theta), p / (1 - p), 1 - sigmoid(z))``,
+    shared by the gradient and the Fisher-scoring passes.
+    """
+    sig, one_minus_sig, log_sig, _ = sigmoid_parts(z)
+    one_minus_p = _one_minus_theta_sigmoid(theta, sig, one_minus_sig)
+    odds = theta * sig / one_minus_p
+    if clicked:
+        return -(log_theta + log_sig), -one_minus_sig, -1.0, odds, one_minus_sig
+    return -np.log(one_minus_p), odds * one_minus_sig, odds, odds, one_minus_sig
+
+
+@njit
 def _nll_grad(X, y, codes, sample_weight, coef, intercept, log_theta, fit_intercept):
     """Negative log-likelihood (weighted sum) and gradient of the click model.
 
@@ -53,18 +68,9 @@ def _nll_grad(X, y, codes, sample_weight, coef, intercept, log_theta, fit_interc
         sw = 1.0 if sample_weight is None else sample_weight[i]
         if sw == 0.0:
             continue
-        th = theta[k]
-        sig, one_minus_sig, log_sig, _ = sigmoid_parts(z)
-        if y[i] > 0:
-            value -= sw * (log_theta[k] + log_sig)
-            gz = -one_minus_sig
-            grad_log_theta[k] -= sw
-        else:
-            ratio = _one_minus_theta_sigmoid(th, sig, one_minus_sig)
-            value -= sw * np.log(ratio)
-            r = th * sig / ratio
-            gz = r * one_minus_sig
-            grad_log_theta[k] += sw * r
+        loss, gz, g_log_theta, _, _ = _row_terms(z, y[i] > 0, theta[k], log_theta[k])
+        value += sw * loss
+        grad_log_theta[k] += sw * g_log_theta
         gz *= sw
         grad_intercept += gz
         for j in range(n_features):
@@ -165,18 +171,8 @@ def _fisher_step(X, y, codes, sample_weight, coef, intercept, log_theta):
         sw = 1.0 if sample_weight is None else sample_weight[i]
         if sw == 0.0:
             continue
-        th = theta[k]
-        sig, one_minus_sig, log_sig, _ = sigmoid_parts(z)
-        one_minus_q = _one_minus_theta_sigmoid(th, sig, one_minus_sig)
-        r = th * sig / one_minus_q  # p / (1 - p)
-        if y[i] > 0:
-            value -= sw * (log_theta[k] + log_sig)
-            gz = -one_minus_sig
-            ga = -1.0
-        else:
-            value -= sw * np.log(one_minus_q)
-            gz = r * one_minus_sig
-            ga = r
+        loss, gz, ga, r, one_minus_sig = _row_terms(z, y[i] > 0, theta[k], log_theta[k])
+        value += sw * loss
         gz *= sw
         grad[n_features] += gz
         for j in range(n_features):
