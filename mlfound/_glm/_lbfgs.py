@@ -67,22 +67,22 @@ def minimize_lbfgs(
     """
     w0 = np.ascontiguousarray(w0, dtype=np.float64)
     callback = _progress_printer(value_and_grad, args) if verbose else None
-    fun, x0, gtol = value_and_grad, w0, tol
+    fun, x0, fun_args, gtol = value_and_grad, w0, args, tol
     scaled = None
     if scale is not None:
         if bounds is not None:
             raise ValueError("scale and bounds cannot be combined.")
-        scaled = _ScaledProblem(value_and_grad, args, scale, tol, callback)
-        if scaled.within_tol_at(w0):
+        scaled = _ScaledProblem(value_and_grad, args, w0, scale, tol, callback)
+        if scaled.within_tol_at_start():
             return w0, 0, True
-        fun, x0, callback = scaled, scaled.v0, scaled.callback
+        fun, x0, fun_args, callback = scaled, scaled.v0, (), scaled.callback
         gtol = 0.0  # the gradient rule is applied to the unscaled gradient
     result = scipy.optimize.minimize(
         fun,
         x0,
         method="L-BFGS-B",
         jac=True,
-        args=args,
+        args=fun_args,
         bounds=bounds,
         options={
             "maxiter": max_iter,
@@ -113,9 +113,10 @@ class _ScaledProblem:
     than computed again (likewise for the first evaluation, at ``w0``).
     """
 
-    def __init__(self, value_and_grad, args, scale, tol, progress):
+    def __init__(self, value_and_grad, args, w0, scale, tol, progress):
         self.value_and_grad = value_and_grad
         self.args = args
+        self.v0 = w0 / scale
         self.scale = scale
         self.tol = tol
         self.progress = progress
@@ -129,13 +130,12 @@ class _ScaledProblem:
             self._v = v.copy()
         return self._value, self._grad
 
-    def within_tol_at(self, w0):
+    def within_tol_at_start(self):
         """Evaluate at ``w0`` (cached for the solver); is it already within tol?"""
-        self.v0 = w0 / self.scale
         _, grad = self._evaluate(self.v0)
         return np.max(np.abs(grad), initial=0.0) <= self.tol
 
-    def __call__(self, v, *args):
+    def __call__(self, v):
         value, grad = self._evaluate(v)
         return value, grad * self.scale
 
