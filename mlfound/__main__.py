@@ -3,9 +3,15 @@
 For each family, its scenario from :mod:`mlfound.datasets` is run twice: the
 way practitioners often do it by hand (the naive baseline) and with mlfound,
 and the figures are printed side by side. ``--quick`` uses smaller data.
+
+``--warm`` runs the scenarios silently (small data) so that the Numba kernels
+they use are compiled into mlfound's cache, e.g. when a container image is
+built; ``--cache-dir`` prints where that cache lives (delete the directory to
+clear it).
 """
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -44,6 +50,29 @@ def _datasets_tour(quick):
         )
 
 
+def _warm():
+    """Compile the kernels of every scenario into the cache, print where."""
+    import contextlib
+    import io
+
+    from mlfound.utils._jit import cache_dir
+
+    start = time.perf_counter()
+    found = scenarios()
+    for module in found:
+        with contextlib.redirect_stdout(io.StringIO()):
+            module.run(quick=True, step=lambda message: None)
+    where = cache_dir()
+    n_files = sum(
+        name.endswith(".nbc") for _, _, names in os.walk(where) for name in names
+    )
+    print(
+        f"Ran {len(found)} scenarios in {time.perf_counter() - start:.1f} s; "
+        f"the cache holds {n_files} compiled kernels: {where}"
+    )
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m mlfound",
@@ -56,7 +85,24 @@ def main(argv=None):
         metavar="NAME",
         help="run only the scenarios whose title contains NAME",
     )
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="compile the kernels into the Numba cache (no output but a summary)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        action="store_true",
+        help="print the directory of this installation's Numba cache and exit",
+    )
     args = parser.parse_args(argv)
+    if args.cache_dir:
+        from mlfound.utils._jit import cache_dir
+
+        print(cache_dir())
+        return 0
+    if args.warm:
+        return _warm()
 
     print(
         f"mlfound {mlfound.__version__}: production ML-foundations techniques "

@@ -38,7 +38,11 @@ def cold_start_seconds(code, *, cold=True):
     """
     script = textwrap.dedent(code)
     with tempfile.TemporaryDirectory() as cache_dir:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+        env = {
+            **os.environ,
+            "NUMBA_CACHE_DIR": cache_dir,
+            "MLFOUND_CACHE_DIR": cache_dir,
+        }
         if not cold:
             subprocess.run([sys.executable, "-c", script], env=env, check=True)
         start = time.perf_counter()

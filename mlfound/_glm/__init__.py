@@ -4,6 +4,14 @@ The focal-loss classifiers and the ordinal (cumulative link) models stand on
 this package; a new linear model adds a loss here rather than a solver stack
 of its own.
 
+The kernels here follow the kernel safety rule stated in :mod:`mlfound._kernels`:
+they trust their inputs, so every path from a public name to them (the
+estimators' ``fit``, ``focal_objective`` for the boosting libraries) goes
+through a validated entry that checks dtype, shape and length agreement,
+class codes and CSR column indices, finiteness of ``X``, targets, weights and
+raw scores, and casts with range checks first; memory is proportional to the
+data, never to a value in it.
+
 Contracts (small and duck-typed, in the spirit of skglm):
 
 - A *loss* provides Numba kernels on raw scores that compute, in one pass over

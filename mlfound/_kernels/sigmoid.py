@@ -6,10 +6,11 @@ each part is accurate in both tails (``1 - p`` is never formed by subtraction).
 It is inlined into the kernels of the focal loss (``mlfound._glm``) and of the
 position-bias click model (``mlfound.weighting``).
 
-Numba's on-disk cache checks only the timestamp of the file that defines a
+Numba's on-disk cache checks only the source of the file that defines a
 cached function, not of the files it calls into: after editing this module,
-delete the ``__pycache__`` folders of its callers (an installed release
-rewrites every file, so users are not affected).
+delete the cache directory (``python -m mlfound --cache-dir`` prints it). An
+installed release has a cache directory of its own (the version is part of
+its name, see :mod:`mlfound.utils._jit`), so users are not affected.
 """
 
 import math

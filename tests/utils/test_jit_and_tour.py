@@ -1,7 +1,7 @@
 import types
 
 import mlfound.__main__ as tour_main
-from mlfound.utils._jit import JIT_OPTIONS, njit
+from mlfound.utils._jit import JIT_OPTIONS, cache_key, njit
 
 
 def test_njit_applies_the_project_defaults_and_merges_options():
@@ -47,3 +47,27 @@ def test_tour_without_scenarios_shows_versions(monkeypatch, capsys):
     monkeypatch.setattr(tour_main, "scenarios", lambda: [])
     assert tour_main.main(["--quick"]) == 0
     assert "numpy" in capsys.readouterr().out
+
+
+def test_tour_cache_dir_and_warm(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("MLFOUND_CACHE_DIR", str(tmp_path))
+    assert tour_main.main(["--cache-dir"]) == 0
+    where = capsys.readouterr().out.strip()
+    assert where == str(tmp_path / cache_key())
+
+    @njit
+    def kernel(x):
+        return x + 1
+
+    def scenario(quick, step):
+        print("noise")
+        assert quick
+        return [("n", "1", str(kernel(1)))]
+
+    fake = [types.SimpleNamespace(TITLE="Warm", run=scenario)]
+    monkeypatch.setattr(tour_main, "scenarios", lambda: fake)
+    assert tour_main.main(["--warm"]) == 0
+    out = capsys.readouterr().out
+    assert "noise" not in out
+    assert "Ran 1 scenarios" in out and "holds 1 compiled kernels" in out
+    assert where in out
