@@ -591,14 +591,14 @@ def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True
     params = params.copy()
 
     def evaluate(p):
-        value, grad, info = _fisher_step(
+        value, grad, *info = _fisher_step(
             X, y, codes, sw, p[:n_features], p[n_features], p[n_lin:]
         )
         if np.isfinite(C):
             coef = p[:n_features]
             value += 0.5 * (coef @ coef) / C
             grad[:n_features] += coef / C
-            info[np.arange(n_features), np.arange(n_features)] += 1.0 / C
+            info[0][np.arange(n_features), np.arange(n_features)] += 1.0 / C
         return value, grad, info
 
     value, grad, info = evaluate(params)
@@ -613,12 +613,7 @@ def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True
             converged = True
             n_iter -= 1
             break
-        H = info[np.ix_(active, active)]
-        H[np.diag_indices_from(H)] += 1e-10 * (np.trace(H) / max(len(H), 1) + 1.0)
-        try:
-            step = -np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            step = -g / (np.diag(H) + 1e-12)
+        step = _scoring_step(info, active, g)
         t = 1.0
         for _ in range(30):
             candidate = params.copy()
@@ -643,6 +638,54 @@ def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True
             ConvergenceWarning,
         )
     return params, value, n_iter
+
+
+# Up to this many positions, the scoring step solves the (small) dense
+# system; beyond, it eliminates the positions' diagonal block first, so that
+# memory stays linear and time quadratic only in the number of features.
+_DENSE_SCORING_POSITIONS = 128
+
+
+def _scoring_step(info, active, g):
+    """Newton direction ``-H^{-1} g`` on the ``active`` parameters.
+
+    ``info`` is the Fisher information as ``(lin, cross, diag)`` blocks (see
+    ``_fisher_step``); ``H`` is its active part plus a small ridge.
+    """
+    lin, cross, diag = info
+    n_lin = lin.shape[0]
+    active_lin, active_theta = active[:n_lin], active[n_lin:]
+    if diag.shape[0] <= _DENSE_SCORING_POSITIONS:
+        n_params = n_lin + diag.shape[0]
+        dense = np.zeros((n_params, n_params))
+        dense[:n_lin, :n_lin] = lin
+        dense[n_lin:, :n_lin] = cross
+        dense[:n_lin, n_lin:] = cross.T
+        dense[np.arange(n_lin, n_params), np.arange(n_lin, n_params)] = diag
+        H = dense[np.ix_(active, active)]
+        H[np.diag_indices_from(H)] += 1e-10 * (np.trace(H) / max(len(H), 1) + 1.0)
+        try:
+            return -np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            return -g / (np.diag(H) + 1e-12)
+    # Block elimination: H = [[A, B^T], [B, D]] with D diagonal, so
+    # (A - B^T D^-1 B) x_lin = g_lin - B^T D^-1 g_theta and
+    # x_theta = D^-1 (g_theta - B x_lin).
+    A = lin[np.ix_(active_lin, active_lin)]
+    B = cross[np.ix_(active_theta, active_lin)]
+    D = diag[active_theta]
+    n_active = A.shape[0] + D.shape[0]
+    ridge = 1e-10 * ((np.trace(A) + D.sum()) / max(n_active, 1) + 1.0)
+    A[np.diag_indices_from(A)] += ridge
+    D = D + ridge
+    g_lin, g_theta = g[: A.shape[0]], g[A.shape[0] :]
+    B_over_D = B / D[:, None]
+    try:
+        x_lin = np.linalg.solve(A - B.T @ B_over_D, g_lin - B_over_D.T @ g_theta)
+    except np.linalg.LinAlgError:
+        return -g / (np.concatenate([np.diag(A), D]) + 1e-12)
+    x_theta = (g_theta - B @ x_lin) / D
+    return -np.concatenate([x_lin, x_theta])
 
 
 def _solve_lbfgs(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):

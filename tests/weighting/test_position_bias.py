@@ -301,6 +301,24 @@ def test_memory_does_not_grow_with_the_largest_position():
         )
 
 
+def test_many_positions_block_elimination_equals_the_dense_solve(monkeypatch):
+    # With many distinct positions the scoring step eliminates the diagonal
+    # position block instead of solving the dense (n_features + 1 + K)**2
+    # system: the same steps, with memory linear in K.
+    from mlfound.weighting import _position_bias
+
+    logs = make_click_logs(30_000, n_positions=200, exponent=0.3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a noisy deep position
+        blocked = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+        monkeypatch.setattr(_position_bias, "_DENSE_SCORING_POSITIONS", 10**6)
+        dense = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+    assert blocked.n_positions_ == 200
+    assert blocked.n_iter_ == dense.n_iter_
+    np.testing.assert_allclose(blocked.propensity_, dense.propensity_, rtol=1e-8)
+    np.testing.assert_allclose(blocked.coef_, dense.coef_, rtol=1e-8)
+
+
 def test_convergence_warning(logs_small):
     logs = logs_small
     with pytest.warns(ConvergenceWarning):
