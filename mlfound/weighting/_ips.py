@@ -16,7 +16,6 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from mlfound._kernels.factorize import lookup
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
@@ -33,6 +32,7 @@ from mlfound.weighting._position_bias import (
     _NO_POSITIONS_MESSAGE,
     PositionBiasEstimator,
     _check_clicks,
+    _position_codes,
     _position_index,
 )
 
@@ -547,7 +547,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
             # Every training position is in positions_; its propensity is NaN
             # only when all its rows have zero weight, and then those rows
             # contribute nothing: give them a neutral weight, not NaN.
-            theta = model.propensity_[lookup(positions, model.positions_)]
+            theta = model.propensity_[_position_codes(positions, model.positions_)]
             return np.where(np.isnan(theta), 1.0, theta)
         theta = check_probabilities(self.propensity, name="propensity")
         if theta.ndim != 1:

@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlfound._glm._lbfgs import minimize_lbfgs
-from mlfound._kernels.factorize import factorize, lookup
+from mlfound._kernels.factorize import factorize
 from mlfound._kernels.groupby import _group_sums
 from mlfound.utils._param_validation import (
     Interval,
@@ -459,7 +459,7 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
         Raises for a position that has no propensity: one not seen in fit,
         or seen only in rows of zero weight.
         """
-        codes = lookup(positions, self.positions_)
+        codes = _position_codes(positions, self.positions_)
         known = codes >= 0
         known[known] = np.isfinite(self.propensity_[codes[known]])
         if not np.all(known):
@@ -838,12 +838,30 @@ def _resolve_positions(X, positions, position_column, feature_names, warn=True):
 def _factorize_positions(positions):
     """``(codes, distinct)``: each row's index in the sorted distinct positions.
 
-    Memory and time are linear in the number of rows whatever the values
-    (direct addressing for a compact range, hashing otherwise). Positions
-    ``1..K`` all present give ``codes == positions - 1``.
+    ``positions`` are validated int64 >= 1. Memory and time are linear in the
+    number of rows whatever the values: a count table over ``1..max`` when
+    the largest position is at most a few times the number of rows (plain
+    NumPy, and ``codes == positions - 1`` when ``1..K`` all occur), hashing
+    otherwise.
     """
+    high = int(positions.max())
+    if high <= max(4 * positions.shape[0], 1 << 16):
+        present = np.bincount(positions, minlength=high + 1)[1:] > 0
+        if present.all():
+            return positions - 1, np.arange(1, high + 1)
+        code_of = np.cumsum(present) - 1
+        return code_of[positions - 1], np.flatnonzero(present) + 1
     codes, distinct = factorize(positions)
     return codes.astype(np.intp), distinct
+
+
+def _position_codes(positions, distinct):
+    """Index of each of ``positions`` in the sorted ``distinct``; -1 if absent."""
+    n_distinct = distinct.shape[0]
+    if distinct[-1] == n_distinct:  # 1..K
+        return np.where(positions <= n_distinct, positions - 1, -1)
+    at = np.minimum(np.searchsorted(distinct, positions), n_distinct - 1)
+    return np.where(distinct[at] == positions, at, -1)
 
 
 def _positions_without_impressions(distinct, seen, limit=10):
