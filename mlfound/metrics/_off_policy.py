@@ -3,7 +3,6 @@
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import column_or_1d
 
 from mlfound.utils._param_validation import Interval, validate_params
 from mlfound.utils.validation import check_probabilities
@@ -16,13 +15,48 @@ _COMMON = {
 }
 
 
+def _as_1d(values, name):
+    """``values`` as a 1-d array (a single column is raveled)."""
+    values = np.asarray(values)
+    if values.ndim == 2 and values.shape[1] == 1:
+        return values.ravel()
+    if values.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-d (one entry per logged round), got an array of "
+            f"shape {values.shape}."
+        )
+    return values
+
+
+def _finite_1d(values, name):
+    """``values`` as a finite 1-d float64 array; errors name the argument."""
+    values = _as_1d(values, name)
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must hold numbers, got an array of dtype {values.dtype} "
+            f"(e.g. {values[:3].tolist()!r})."
+        ) from None
+    n_bad = values.size - np.count_nonzero(np.isfinite(values))
+    if n_bad:
+        raise ValueError(
+            f"{name} contains NaN or infinity ({n_bad} of {values.size} "
+            f"values); drop or impute those rounds first."
+        )
+    return values
+
+
 def _importance_weights(rewards, behavior_propensity, target_propensity, max_weight):
-    rewards = column_or_1d(rewards).astype(np.float64)
+    rewards = _finite_1d(rewards, "rewards")
     behavior = check_probabilities(
-        column_or_1d(behavior_propensity), name="behavior_propensity"
+        _as_1d(behavior_propensity, "behavior_propensity"),
+        name="behavior_propensity",
     )
     target = check_probabilities(
-        column_or_1d(target_propensity), name="target_propensity", allow_zero=True
+        _as_1d(target_propensity, "target_propensity"),
+        name="target_propensity",
+        allow_zero=True,
     )
     if not (rewards.shape == behavior.shape == target.shape):
         raise ValueError(
@@ -32,8 +66,6 @@ def _importance_weights(rewards, behavior_propensity, target_propensity, max_wei
         )
     if rewards.shape[0] == 0:
         raise ValueError("Off-policy estimators need at least one logged round.")
-    if not np.all(np.isfinite(rewards)):
-        raise ValueError("rewards contains NaN or infinity.")
     weights = target / behavior
     if max_weight is not None:
         weights = np.minimum(weights, max_weight)
@@ -227,8 +259,8 @@ def doubly_robust_value(
     rewards, weights = _importance_weights(
         rewards, behavior_propensity, target_propensity, max_weight
     )
-    q_logged = column_or_1d(estimated_rewards).astype(np.float64)
-    q_target = column_or_1d(estimated_target_value).astype(np.float64)
+    q_logged = _finite_1d(estimated_rewards, "estimated_rewards")
+    q_target = _finite_1d(estimated_target_value, "estimated_target_value")
     if not (q_logged.shape == q_target.shape == rewards.shape):
         raise ValueError(
             f"estimated_rewards and estimated_target_value must have one entry "

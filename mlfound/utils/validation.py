@@ -129,8 +129,13 @@ def check_n_classes(classes, *, min_classes=2, name="y"):
 def check_positive_integers(values, *, name):
     """Return ``values`` as an int64 array after checking they are integers >= 1.
 
-    Floats that are whole numbers (``3.0``) are accepted; ``2.5``, ``0``,
-    negative values, NaN and non-numeric values raise a ``ValueError``.
+    Floats that are whole numbers (``3.0``) and object arrays of Python
+    integers are accepted; ``2.5``, ``0``, negative values, NaN, infinity,
+    missing values and non-numeric values raise a ``ValueError``. The range is
+    checked in the dtype of the input, before any cast: values above the
+    largest int64 (``2**63 - 1``), such as a uint64 ``2**64 - 1`` "unknown"
+    sentinel or a float ``1e19``, are rejected instead of wrapping around into
+    valid-looking integers.
 
     Parameters
     ----------
@@ -142,32 +147,95 @@ def check_positive_integers(values, *, name):
     Returns
     -------
     values : ndarray of int64
-        The values as integers.
+        The values as integers (the input itself when it is already int64).
 
     Examples
     --------
+    >>> import numpy as np
     >>> from mlfound.utils.validation import check_positive_integers
     >>> check_positive_integers([1.0, 3.0], name="positions")
     array([1, 3])
+    >>> check_positive_integers(np.array([1, 2**64 - 1], dtype=np.uint64),
+    ...                         name="positions")
+    Traceback (most recent call last):
+        ...
+    ValueError: positions must hold positive integers (1-based) up to 2**63 - 1...
     """
     arr = np.asarray(values)
-    if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
+    if arr.dtype == object:
+        arr = _object_integers(arr, name)
+    if arr.dtype.kind not in "iuf":
         raise ValueError(
-            f"{name} must hold positive integers (1-based), got dtype {arr.dtype}."
+            f"{name} must hold positive integers (1-based), got dtype {arr.dtype}. "
+            f"Pass an integer array."
         )
-    if arr.dtype.kind == "f" and (
-        not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr))
-    ):
-        raise ValueError(
-            f"{name} must hold positive integers (1-based); found "
-            f"non-integer or non-finite values."
-        )
-    if arr.size and arr.min() < 1:
-        raise ValueError(
-            f"{name} must hold positive integers (1-based); found minimum "
-            f"{arr.min()}. If your positions are 0-based, add 1."
-        )
+    if arr.size == 0:
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
+            raise ValueError(
+                f"{name} must hold positive integers (1-based); found "
+                f"non-integer or non-finite values."
+            )
+        # 2.0**63 is exact in every float dtype; anything at or above it
+        # would wrap around in the cast to int64.
+        too_large = arr.max() >= 2.0**63
+    else:
+        too_large = arr.dtype.kind == "u" and arr.max() > np.uint64(_INT64_MAX)
+    low = arr.min()
+    if low < 1:
+        _raise_too_small(name, low)
+    if too_large:
+        _raise_too_large(name, arr.max())
     return arr.astype(np.int64, copy=False)
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _raise_too_small(name, value):
+    raise ValueError(
+        f"{name} must hold positive integers (1-based); found minimum "
+        f"{_plain(value)}. If your positions are 0-based, add 1."
+    )
+
+
+def _raise_too_large(name, value):
+    raise ValueError(
+        f"{name} must hold positive integers (1-based) up to 2**63 - 1; found "
+        f"{_plain(value)}. A value this large is usually an 'unknown' sentinel "
+        f"(such as 2**64 - 1): drop those rows or map them to a real value."
+    )
+
+
+def _plain(value):
+    """A NumPy scalar as the Python number it holds (for error messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _object_integers(arr, name):
+    """An object array of integers as int64, range-checked before the cast."""
+    flat = arr.ravel().tolist()
+    if not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in flat
+    ):
+        bad = next(
+            v
+            for v in flat
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool)
+        )
+        raise ValueError(
+            f"{name} must hold positive integers (1-based); found {bad!r} of "
+            f"type {type(bad).__name__} in an array of dtype object. Pass an "
+            f"integer array without missing values."
+        )
+    if flat:
+        low, high = min(flat), max(flat)
+        if low < 1:
+            _raise_too_small(name, low)
+        if high > _INT64_MAX:
+            _raise_too_large(name, high)
+    return np.array(flat, dtype=np.int64).reshape(arr.shape)
 
 
 def check_probabilities(p, *, name, allow_zero=False):
@@ -193,13 +261,29 @@ def check_probabilities(p, *, name, allow_zero=False):
     >>> check_probabilities([0.5, 1.0], name="propensity")
     array([0.5, 1. ])
     """
-    arr = np.asarray(p, dtype=np.float64)
-    low_ok = arr >= 0 if allow_zero else arr > 0
-    if not np.all(np.isfinite(arr) & low_ok & (arr <= 1)):
-        interval = "[0, 1]" if allow_zero else "(0, 1]"
+    try:
+        arr = np.asarray(p, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
         raise ValueError(
-            f"{name} must lie in {interval}; found values in "
-            f"[{np.nanmin(arr)!r}, {np.nanmax(arr)!r}] or non-finite values."
+            f"{name} must hold probabilities (numbers in (0, 1]), but it could "
+            f"not be converted to float64: {exc}"
+        ) from None
+    low_ok = arr >= 0 if allow_zero else arr > 0
+    ok = low_ok & (arr <= 1)
+    if not np.all(ok):
+        interval = "[0, 1]" if allow_zero else "(0, 1]"
+        finite = np.isfinite(arr)
+        n_bad = int(arr.size - np.count_nonzero(ok))
+        finite_range = (
+            f"finite values span [{float(np.min(arr[finite]))!r}, "
+            f"{float(np.max(arr[finite]))!r}]"
+            if np.any(finite)
+            else "no finite value"
+        )
+        n_nonfinite = int(arr.size - np.count_nonzero(finite))
+        raise ValueError(
+            f"{name} must lie in {interval}; {n_bad} of {arr.size} values do "
+            f"not ({finite_range}; {n_nonfinite} NaN or infinite)."
         )
     return arr
 

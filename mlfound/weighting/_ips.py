@@ -32,6 +32,7 @@ from mlfound.weighting._position_bias import (
     _NO_POSITIONS_MESSAGE,
     PositionBiasEstimator,
     _check_clicks,
+    _position_codes,
     _position_index,
 )
 
@@ -72,7 +73,8 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
     propensity : array-like of shape (n_positions,), PositionBiasEstimator \
             or None, default=None
         Examination propensity of each position (entry ``k - 1`` for
-        position ``k``), in (0, 1]. ``None`` estimates them with a default
+        position ``k``), in (0, 1]; every training position must be at most
+        ``len(propensity)``. ``None`` estimates them with a default
         :class:`PositionBiasEstimator`; an (unfitted)
         :class:`PositionBiasEstimator` is cloned and fitted on the same data.
     position_column : int, str or None, default=None
@@ -107,8 +109,15 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
     estimator_ : estimator object
         The fitted inner estimator.
     propensity_ : ndarray of shape (n_positions,) or None
-        Per-position propensities used for the weights (``None`` in the
-        per-row and the no-position modes).
+        Per-position propensities used for the weights: entry ``i`` for
+        position ``positions_[i]`` (``None`` in the per-row and the
+        no-position modes). A given ``propensity`` array is kept as is
+        (entry ``k - 1`` for position ``k``); an estimated one has one entry
+        per distinct training position (see
+        :attr:`PositionBiasEstimator.positions_`).
+    positions_ : ndarray of shape (n_positions,) or None
+        The positions `propensity_` refers to: ``1..len(propensity)`` for a
+        given array, the distinct training positions when estimated.
     propensity_estimator_ : PositionBiasEstimator or None
         The fitted propensity model, when the propensities were estimated.
     neutral_position_ : int or None
@@ -218,7 +227,8 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Target. With positions, clicks coded 0/1.
         positions : array-like of shape (n_samples,), default=None
-            1-based position of each row. Give either this or
+            1-based position of each row: integers from 1 to ``2**63 - 1``
+            (whole floats accepted). Give either this or
             ``position_column``. With neither (and no ``propensities``), the
             inner estimator is fitted unweighted, with a warning.
         propensities : array-like of shape (n_samples,), default=None
@@ -253,6 +263,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         n_samples = X.shape[0]
         features, positions = self._split(X, positions)
         self.propensity_ = None
+        self.positions_ = None
         self.propensity_estimator_ = None
         self.neutral_position_ = None
         self.n_clipped_ = 0
@@ -286,7 +297,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
                 randomized,
                 sample_weight,
             )
-            weights = np.where(y_clicks == 1, 1.0 / theta[positions - 1], 1.0)
+            weights = np.where(y_clicks == 1, 1.0 / theta, 1.0)
         else:
             if not _is_default_propensity(self.propensity):
                 raise ValueError(
@@ -515,6 +526,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         return np.column_stack([features, positions.astype(features.dtype)])
 
     def _propensity(self, features, y, positions, randomized, sample_weight):
+        """Propensity of each row's position; sets ``propensity_``/``positions_``."""
         if _is_default_propensity(self.propensity):
             model = (
                 PositionBiasEstimator(random_state=self.random_state)
@@ -530,21 +542,28 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
                 randomized=randomized,
                 sample_weight=sample_weight,
             )
-            theta = model.propensity_
-        else:
-            theta = check_probabilities(self.propensity, name="propensity")
-            if theta.ndim != 1:
-                raise ValueError(
-                    f"propensity must be 1-d (one entry per position), got "
-                    f"shape {theta.shape}."
-                )
+            self.propensity_ = model.propensity_
+            self.positions_ = model.positions_
+            # Every training position is in positions_; its propensity is NaN
+            # only when all its rows have zero weight, and then those rows
+            # contribute nothing: give them a neutral weight, not NaN.
+            theta = model.propensity_[_position_codes(positions, model.positions_)]
+            return np.where(np.isnan(theta), 1.0, theta)
+        theta = check_probabilities(self.propensity, name="propensity")
+        if theta.ndim != 1:
+            raise ValueError(
+                f"propensity must be 1-d (one entry per position), got "
+                f"shape {theta.shape}."
+            )
         if positions.max() > theta.shape[0]:
             raise ValueError(
                 f"positions go up to {positions.max()} but propensity has only "
-                f"{theta.shape[0]} entries (one per position)."
+                f"{theta.shape[0]} entries (one per position 1, 2, ...): give "
+                f"a propensity for every position, or drop the rows beyond it."
             )
         self.propensity_ = theta
-        return theta
+        self.positions_ = np.arange(1, theta.shape[0] + 1)
+        return theta[positions - 1]
 
     def _neutral(self, X):
         """``X`` as the inner estimator sees it at prediction time."""

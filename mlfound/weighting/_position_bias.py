@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlfound._glm._lbfgs import minimize_lbfgs
+from mlfound._kernels.factorize import factorize
 from mlfound._kernels.groupby import _group_sums
 from mlfound.utils._param_validation import (
     Interval,
@@ -112,15 +113,25 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     propensity_ : ndarray of shape (`n_positions_`,)
-        Estimated examination propensity of each position (entry ``k - 1``
-        for position ``k``), with ``propensity_[0] == 1``. Positions without
-        any impression get NaN.
+        Estimated examination propensity of each position in `positions_`
+        (entry ``i`` for position ``positions_[i]``), with
+        ``propensity_[0] == 1`` for position 1. When the positions seen are
+        ``1..K`` (the usual case), entry ``k - 1`` is position ``k``. NaN for
+        a position whose rows all have zero ``sample_weight``.
+    positions_ : ndarray of shape (`n_positions_`,), int64
+        The distinct positions seen in fit, sorted. Only these have a
+        propensity: a position in a gap (e.g. 3 when 1, 2 and 5 were seen)
+        or above the largest one is rejected by :meth:`predict_click_proba`
+        and by :class:`IPSReweighter`.
     coef_ : ndarray of shape (1, n_features)
         Coefficients of the relevance model (the position column excluded).
     intercept_ : ndarray of shape (1,)
         Intercept of the relevance model.
     n_positions_ : int
-        Largest position seen in fit.
+        Number of distinct positions seen in fit (the largest position when
+        they are ``1..K``). The model has one propensity per distinct
+        position, so its memory does not depend on how large the positions
+        are.
     n_iter_ : int
         Number of iterations of the solver on the full data (of the kept
         start).
@@ -208,9 +219,14 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             Clicks, 0 or 1 (or booleans). Without positions the model is a
             plain binary classifier and any two class labels are accepted.
         positions : array-like of shape (n_samples,), default=None
-            1-based position at which each row was shown. Give either this or
-            ``position_column``. When neither is given, every row is taken as
-            shown at one position (no correction, with a warning).
+            1-based position at which each row was shown: integers from 1 to
+            ``2**63 - 1`` (whole floats accepted), position 1 included. Give
+            either this or ``position_column``. When neither is given, every
+            row is taken as shown at one position (no correction, with a
+            warning). Positions need not be consecutive: one propensity is
+            estimated per distinct position (see `positions_`), and a
+            warning lists the positions below the largest one that have no
+            impression.
         randomized : array-like of shape (n_samples,) of bool, default=None
             Rows from a randomized bucket (result lists shown in a uniformly
             random order). When given, the propensities are the click-rate
@@ -244,15 +260,17 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             self.classes_, y = np.unique(y, return_inverse=True)
             check_n_classes(self.classes_)
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        codes = positions - 1
-        n_positions = int(positions.max())
+        # The statistics are sized by the distinct positions seen, never by
+        # the largest one: one parameter per observed position.
+        codes, self.positions_ = _factorize_positions(positions)
+        n_positions = self.positions_.shape[0]
         self.n_positions_ = n_positions
         X = np.ascontiguousarray(X)
         y_float = y.astype(np.float64)
         stats = _group_sums(codes, y_float[:, None], sample_weight, n_positions)
         counts, clicks = stats[:, 0], stats[:, 1:]
         seen = counts > 0
-        if not seen[0]:
+        if self.positions_[0] != 1 or not seen[0]:
             raise ValueError(
                 "positions must include position 1, the reference position "
                 "whose propensity is normalized to 1."
@@ -262,10 +280,17 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
                 "There is no click at position 1: the propensities cannot be "
                 "normalized to position 1."
             )
-        if not np.all(seen):
+        missing, n_missing = _positions_without_impressions(self.positions_, seen)
+        if n_missing:
+            more = (
+                f" and {n_missing - len(missing):,} more"
+                if n_missing > len(missing)
+                else ""
+            )
             warnings.warn(
-                f"Positions {(np.flatnonzero(~seen) + 1).tolist()} have no impression; "
-                f"their propensity is set to NaN.",
+                f"Positions {missing}{more} have no impression (no row, or "
+                f"only rows of zero weight): they get no propensity, and "
+                f"predict_click_proba rejects them.",
                 UserWarning,
             )
         ctr = np.where(seen, clicks[:, 0] / np.where(seen, counts, 1.0), 0.0)
@@ -307,7 +332,7 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
         self.intercept_ = np.array([intercept])
         self.propensity_ = np.where(seen, np.exp(log_theta), np.nan)
         self.n_iter_ = n_iter
-        at_bound = np.flatnonzero(free_theta & (log_theta > -1e-6)) + 1
+        at_bound = self.positions_[free_theta & (log_theta > -1e-6)]
         if at_bound.size:
             warnings.warn(
                 f"The propensity of position(s) {at_bound.tolist()} reached the "
@@ -382,12 +407,27 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             Features (with the position column if one was used in fit).
         positions : array-like of shape (n_samples,), default=None
             Positions at which to predict; read from ``position_column`` when
-            ``None``.
+            ``None``. Each must be one of `positions_` with a finite
+            propensity: a position never seen in fit has no estimate and
+            raises a ``ValueError`` (no extrapolation).
 
         Returns
         -------
         proba : ndarray of shape (n_samples,)
             Click probability of each row at its position.
+
+        Examples
+        --------
+        >>> from mlfound.datasets import make_click_logs
+        >>> from mlfound.weighting import PositionBiasEstimator
+        >>> logs = make_click_logs(20_000, random_state=0)
+        >>> est = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+        >>> est.predict_click_proba(logs.X[:2], positions=[1, 10]).shape
+        (2,)
+        >>> est.predict_click_proba(logs.X[:1], positions=[11])
+        Traceback (most recent call last):
+            ...
+        ValueError: positions [11] were never seen in fit...
         """
         check_is_fitted(self)
         Xv = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
@@ -403,19 +443,9 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
                 "predict_click_proba needs positions: pass positions= or set "
                 "position_column."
             )
-        known = np.isfinite(
-            np.r_[self.propensity_, np.nan][
-                np.minimum(positions, self.n_positions_ + 1) - 1
-            ]
-        )
-        if not np.all(known):
-            bad = np.unique(positions[~known]).tolist()
-            raise ValueError(
-                f"positions {bad} were never seen in fit (positions seen: "
-                f"1..{self.n_positions_} with impressions)."
-            )
+        theta = self._propensity_at(positions, name="positions")
         relevance = expit(Xf @ self.coef_[0] + self.intercept_[0])
-        return self.propensity_[positions - 1] * relevance
+        return theta * relevance
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -423,6 +453,27 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
         return tags
 
     # ----------------------------------------------------------------------
+    def _propensity_at(self, positions, *, name):
+        """``propensity_`` of each of ``positions`` (validated int64 >= 1).
+
+        Raises for a position that has no propensity: one not seen in fit,
+        or seen only in rows of zero weight.
+        """
+        codes = _position_codes(positions, self.positions_)
+        known = codes >= 0
+        known[known] = np.isfinite(self.propensity_[codes[known]])
+        if not np.all(known):
+            bad = np.unique(positions[~known])
+            listed = bad[:10].tolist()
+            more = f" and {bad.size - 10:,} more" if bad.size > 10 else ""
+            seen = _describe(self.positions_, self.propensity_)
+            raise ValueError(
+                f"{name} {listed}{more} were never seen in fit (with an "
+                f"impression of non-zero weight), so they have no propensity. "
+                f"Positions with a propensity: {seen}."
+            )
+        return self.propensity_[codes]
+
     def _features(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
@@ -540,14 +591,14 @@ def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True
     params = params.copy()
 
     def evaluate(p):
-        value, grad, info = _fisher_step(
+        value, grad, *info = _fisher_step(
             X, y, codes, sw, p[:n_features], p[n_features], p[n_lin:]
         )
         if np.isfinite(C):
             coef = p[:n_features]
             value += 0.5 * (coef @ coef) / C
             grad[:n_features] += coef / C
-            info[np.arange(n_features), np.arange(n_features)] += 1.0 / C
+            info[0][np.arange(n_features), np.arange(n_features)] += 1.0 / C
         return value, grad, info
 
     value, grad, info = evaluate(params)
@@ -562,12 +613,7 @@ def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True
             converged = True
             n_iter -= 1
             break
-        H = info[np.ix_(active, active)]
-        H[np.diag_indices_from(H)] += 1e-10 * (np.trace(H) / max(len(H), 1) + 1.0)
-        try:
-            step = -np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            step = -g / (np.diag(H) + 1e-12)
+        step = _scoring_step(info, active, g)
         t = 1.0
         for _ in range(30):
             candidate = params.copy()
@@ -592,6 +638,54 @@ def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True
             ConvergenceWarning,
         )
     return params, value, n_iter
+
+
+# Up to this many positions, the scoring step solves the (small) dense
+# system; beyond, it eliminates the positions' diagonal block first, so that
+# memory stays linear and time quadratic only in the number of features.
+_DENSE_SCORING_POSITIONS = 128
+
+
+def _scoring_step(info, active, g):
+    """Newton direction ``-H^{-1} g`` on the ``active`` parameters.
+
+    ``info`` is the Fisher information as ``(lin, cross, diag)`` blocks (see
+    ``_fisher_step``); ``H`` is its active part plus a small ridge.
+    """
+    lin, cross, diag = info
+    n_lin = lin.shape[0]
+    active_lin, active_theta = active[:n_lin], active[n_lin:]
+    if diag.shape[0] <= _DENSE_SCORING_POSITIONS:
+        n_params = n_lin + diag.shape[0]
+        dense = np.zeros((n_params, n_params))
+        dense[:n_lin, :n_lin] = lin
+        dense[n_lin:, :n_lin] = cross
+        dense[:n_lin, n_lin:] = cross.T
+        dense[np.arange(n_lin, n_params), np.arange(n_lin, n_params)] = diag
+        H = dense[np.ix_(active, active)]
+        H[np.diag_indices_from(H)] += 1e-10 * (np.trace(H) / max(len(H), 1) + 1.0)
+        try:
+            return -np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            return -g / (np.diag(H) + 1e-12)
+    # Block elimination: H = [[A, B^T], [B, D]] with D diagonal, so
+    # (A - B^T D^-1 B) x_lin = g_lin - B^T D^-1 g_theta and
+    # x_theta = D^-1 (g_theta - B x_lin).
+    A = lin[np.ix_(active_lin, active_lin)]
+    B = cross[np.ix_(active_theta, active_lin)]
+    D = diag[active_theta]
+    n_active = A.shape[0] + D.shape[0]
+    ridge = 1e-10 * ((np.trace(A) + D.sum()) / max(n_active, 1) + 1.0)
+    A[np.diag_indices_from(A)] += ridge
+    D = D + ridge
+    g_lin, g_theta = g[: A.shape[0]], g[A.shape[0] :]
+    B_over_D = B / D[:, None]
+    try:
+        x_lin = np.linalg.solve(A - B.T @ B_over_D, g_lin - B_over_D.T @ g_theta)
+    except np.linalg.LinAlgError:
+        return -g / (np.concatenate([np.diag(A), D]) + 1e-12)
+    x_theta = (g_theta - B @ x_lin) / D
+    return -np.concatenate([x_lin, x_theta])
 
 
 def _solve_lbfgs(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
@@ -739,3 +833,59 @@ def _resolve_positions(X, positions, position_column, feature_names, warn=True):
             f"positions must have shape ({X.shape[0]},), got {positions.shape}."
         )
     return X, np.ascontiguousarray(positions)
+
+
+def _factorize_positions(positions):
+    """``(codes, distinct)``: each row's index in the sorted distinct positions.
+
+    ``positions`` are validated int64 >= 1. Memory and time are linear in the
+    number of rows whatever the values: a count table over ``1..max`` when
+    the largest position is at most a few times the number of rows (plain
+    NumPy, and ``codes == positions - 1`` when ``1..K`` all occur), hashing
+    otherwise.
+    """
+    high = int(positions.max())
+    if high <= max(4 * positions.shape[0], 1 << 16):
+        present = np.bincount(positions, minlength=high + 1)[1:] > 0
+        if present.all():
+            return positions - 1, np.arange(1, high + 1)
+        code_of = np.cumsum(present) - 1
+        return code_of[positions - 1], np.flatnonzero(present) + 1
+    codes, distinct = factorize(positions)
+    return codes.astype(np.intp), distinct
+
+
+def _position_codes(positions, distinct):
+    """Index of each of ``positions`` in the sorted ``distinct``; -1 if absent."""
+    n_distinct = distinct.shape[0]
+    if distinct[-1] == n_distinct:  # 1..K
+        return np.where(positions <= n_distinct, positions - 1, -1)
+    at = np.minimum(np.searchsorted(distinct, positions), n_distinct - 1)
+    return np.where(distinct[at] == positions, at, -1)
+
+
+def _positions_without_impressions(distinct, seen, limit=10):
+    """The first ``limit`` positions in ``1..max`` without impression weight.
+
+    Returns them with their total count, found without enumerating the
+    range (memory independent of the largest position).
+    """
+    n_missing = int(distinct[-1]) - distinct.shape[0] + int(np.count_nonzero(~seen))
+    if not n_missing:
+        return [], 0
+    missing = distinct[~seen][:limit].tolist()
+    # Gaps between consecutive distinct positions (and before the first).
+    previous = np.concatenate([[0], distinct[:-1]])
+    for at in np.flatnonzero(distinct - previous > 1)[:limit]:
+        start, stop = int(previous[at]) + 1, int(distinct[at])
+        missing.extend(range(start, min(stop, start + limit)))
+    return sorted(missing)[:limit], n_missing
+
+
+def _describe(positions, propensity):
+    """Short text for the positions that have a propensity."""
+    usable = positions[np.isfinite(propensity)]
+    if usable.size and usable[-1] - usable[0] + 1 == usable.size:
+        return f"{usable[0]}..{usable[-1]}"
+    listed = usable[:10].tolist()
+    return f"{listed}" + (f" and {usable.size - 10:,} more" if usable.size > 10 else "")

@@ -149,8 +149,16 @@ def _fisher_step(X, y, codes, sample_weight, coef, intercept, log_theta):
     makes Fisher scoring a safe Newton-type method although the likelihood
     is not concave.
 
-    Returns ``(value, grad, info)`` of shapes ``()``, ``(n_params,)`` and
-    ``(n_params, n_params)``.
+    The information matrix is an arrow: a dense block for ``(coef,
+    intercept)``, a cross block between each position and ``(coef,
+    intercept)``, and a diagonal for the positions (a row informs one
+    position only). It is returned as these three blocks, so that its
+    memory is linear in the number of positions.
+
+    Returns ``(value, grad, info_lin, info_cross, info_theta)`` of shapes
+    ``()``, ``(n_params,)``, ``(n_lin, n_lin)`` (symmetric),
+    ``(n_positions, n_lin)`` and ``(n_positions,)``, where
+    ``n_lin = n_features + 1``.
     """
     n_samples, n_features = X.shape
     n_positions = log_theta.shape[0]
@@ -190,14 +198,7 @@ def _fisher_step(X, y, codes, sample_weight, coef, intercept, log_theta):
             for b in range(a + 1):
                 info_lin[a, b] += ha * u[b]
         info_theta[k] += h
-    info = np.zeros((n_params, n_params))
     for a in range(n_lin):
-        for b in range(a + 1):
-            info[a, b] = info_lin[a, b]
-            info[b, a] = info_lin[a, b]
-    for k in range(n_positions):
-        for a in range(n_lin):
-            info[n_lin + k, a] = info_cross[k, a]
-            info[a, n_lin + k] = info_cross[k, a]
-        info[n_lin + k, n_lin + k] = info_theta[k]
-    return value, grad, info
+        for b in range(a):
+            info_lin[b, a] = info_lin[a, b]
+    return value, grad, info_lin, info_cross, info_theta

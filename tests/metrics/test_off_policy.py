@@ -103,3 +103,38 @@ def test_errors():
             estimated_rewards=[0.1],
             estimated_target_value=[0.1, 0.2],
         )
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize(
+    "name", ["rewards", "estimated_rewards", "estimated_target_value"]
+)
+def test_non_finite_rewards_and_reward_estimates_are_rejected(name, bad):
+    # A NaN reward estimate used to make doubly_robust_value return NaN.
+    args = {
+        "rewards": [1.0, 0.0],
+        "behavior_propensity": [0.5, 0.5],
+        "target_propensity": [0.5, 1.0],
+        "estimated_rewards": [0.2, 0.4],
+        "estimated_target_value": [0.3, 0.5],
+    }
+    args[name] = [bad, 0.5]
+    with pytest.raises(ValueError, match=f"{name} contains NaN or infinity"):
+        doubly_robust_value(**args)
+
+
+@pytest.mark.parametrize("func", [ips_value, snips_value])
+def test_bad_propensities_and_rewards_name_the_argument(func):
+    for bad in ([0.5, np.nan], [0.5, np.inf], ["a", "b"]):
+        with pytest.raises(ValueError, match="behavior_propensity"):
+            func([1, 0], bad, [0.5, 0.5])
+        with pytest.raises(ValueError, match="target_propensity"):
+            func([1, 0], [0.5, 0.5], bad)
+    with pytest.raises(ValueError, match="rewards must hold numbers"):
+        func(["x", "y"], [0.5, 0.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match="rewards contains NaN"):
+        func([1, np.nan], [0.5, 0.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match="rewards"):
+        func(np.ones((2, 2)), [0.5, 0.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match="target_propensity"):
+        func([1, 0], [0.5, 0.5], np.full((2, 2), 0.5))

@@ -48,6 +48,43 @@ def test_check_positive_integers_rejects(values, match):
         check_positive_integers(values, name="positions")
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([1, 2**63], dtype=np.uint64),
+        np.array([1, 2**64 - 1], dtype=np.uint64),
+        np.array([1.0, 1e19]),
+        np.array([1.0, 2.0**63]),
+        np.array([1.0, 1e38], dtype=np.float32),
+        [1, 2**63],
+        [1, 2**64],
+        np.array([1, 2**70], dtype=object),
+    ],
+)
+def test_check_positive_integers_rejects_values_that_would_wrap(values):
+    # Checked in the input dtype: a cast to int64 first would wrap these into
+    # negative or valid-looking positions.
+    with pytest.raises(ValueError, match=r"positions must hold .* up to 2\*\*63 - 1"):
+        check_positive_integers(values, name="positions")
+
+
+def test_check_positive_integers_edges_of_the_int64_range():
+    top = np.iinfo(np.int64).max
+    out = check_positive_integers(np.array([1, top], dtype=np.uint64), name="p")
+    np.testing.assert_array_equal(out, [1, top])
+    out = check_positive_integers(np.array([1, top], dtype=object), name="p")
+    assert out.dtype == np.int64 and out[1] == top
+    out = check_positive_integers(np.array([2.0**63 - 1024]), name="p")
+    assert out[0] == 2**63 - 1024
+    with pytest.raises(ValueError, match="found minimum -1180591620717411303424"):
+        check_positive_integers(np.array([1, -(2**70)], dtype=object), name="p")
+    with pytest.raises(ValueError, match=r"ranks must hold .*found None"):
+        check_positive_integers(np.array([1, None], dtype=object), name="ranks")
+    with pytest.raises(ValueError, match=r"ranks must hold .*found True"):
+        check_positive_integers(np.array([1, True], dtype=object), name="ranks")
+    assert check_positive_integers([], name="p").dtype == np.int64
+
+
 def test_check_probabilities():
     np.testing.assert_array_equal(check_probabilities([0.5, 1], name="p"), [0.5, 1])
     with pytest.raises(ValueError, match=r"propensity must lie in \(0, 1\]"):
@@ -55,6 +92,14 @@ def test_check_probabilities():
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
         check_probabilities([1.5], name="p", allow_zero=True)
     assert check_probabilities([0.0], name="p", allow_zero=True)[0] == 0.0
+    with pytest.raises(ValueError, match=r"p must lie in .*1 NaN or infinite"):
+        check_probabilities([0.5, np.nan], name="p")
+    with pytest.raises(ValueError, match=r"p must lie in .*no finite value"):
+        check_probabilities([np.inf], name="p", allow_zero=True)
+    with pytest.raises(ValueError, match="p must hold probabilities"):
+        check_probabilities(["high"], name="p")
+    with pytest.raises(ValueError, match=r"p must lie in .*1 NaN or infinite"):
+        check_probabilities([None, 0.5], name="p")
 
 
 def test_check_sample_weight_defaults_and_rejects_negative():

@@ -266,3 +266,99 @@ def test_random_state_makes_the_default_propensity_model_reproducible():
     ]
     np.testing.assert_array_equal(fits[0].propensity_, fits[1].propensity_)
     assert fits[0].propensity_estimator_.random_state == 0
+
+
+SENTINEL_POSITIONS = {
+    "uint64 2**64-1": lambda p: np.append(
+        p[:-1].astype(np.uint64), np.uint64(2**64 - 1)
+    ),
+    "uint64 2**63": lambda p: np.append(p[:-1].astype(np.uint64), np.uint64(2**63)),
+    "float 1e19": lambda p: np.r_[p[:-1], 1e19],
+}
+
+
+@pytest.mark.parametrize("make", SENTINEL_POSITIONS.values(), ids=SENTINEL_POSITIONS)
+@pytest.mark.parametrize("given", [True, False], ids=["given", "estimated"])
+def test_positions_beyond_int64_are_rejected(logs, make, given):
+    # A uint64 2**64 - 1 "unknown" sentinel used to wrap to -1 in the cast to
+    # int64 and take the weight of position 10 (theta[-2]) without a word.
+    ips = IPSReweighter(propensity=logs.propensity if given else None)
+    with pytest.raises(ValueError, match=r"positions must hold .* up to 2\*\*63 - 1"):
+        ips.fit(logs.X, logs.y, positions=make(logs.positions))
+
+
+def test_position_column_beyond_int64_is_rejected(logs):
+    X = np.column_stack([logs.X, logs.positions.astype(float)])
+    X[0, -1] = 1e19
+    with pytest.raises(ValueError, match=r"positions must hold .* up to 2\*\*63 - 1"):
+        IPSReweighter(position_column=X.shape[1] - 1).fit(X, logs.y)
+
+
+def test_estimated_propensities_with_gaps_and_huge_positions(logs):
+    # Positions 1..9 and one at 10**12: one propensity per distinct position,
+    # and each click weighted by the propensity of its own position.
+    positions = logs.positions.copy()
+    positions[positions == 10] = 10**12
+    with pytest.warns(UserWarning, match="have no impression"):
+        ips = IPSReweighter(LogisticRegression()).fit(
+            logs.X, logs.y, positions=positions
+        )
+    np.testing.assert_array_equal(ips.positions_, np.r_[np.arange(1, 10), 10**12])
+    np.testing.assert_array_equal(
+        ips.propensity_, ips.propensity_estimator_.propensity_
+    )
+    theta = ips.propensity_[np.searchsorted(ips.positions_, positions)]
+    weights = np.where(logs.y == 1, 1.0 / theta, 1.0)
+    ref = LogisticRegression().fit(logs.X, logs.y, sample_weight=weights)
+    np.testing.assert_array_equal(ips.estimator_.coef_, ref.coef_)
+    # The same fit as with the positions relabelled 1..10.
+    plain = IPSReweighter(LogisticRegression()).fit(
+        logs.X, logs.y, positions=logs.positions
+    )
+    np.testing.assert_array_equal(ips.propensity_, plain.propensity_)
+    np.testing.assert_array_equal(ips.estimator_.coef_, plain.estimator_.coef_)
+
+
+def test_given_propensity_positions_and_length(logs):
+    ips = IPSReweighter(propensity=logs.propensity).fit(
+        logs.X, logs.y, positions=logs.positions
+    )
+    np.testing.assert_array_equal(ips.positions_, np.arange(1, 11))
+    with pytest.raises(ValueError, match="only 9 entries"):
+        IPSReweighter(propensity=logs.propensity[:9]).fit(
+            logs.X, logs.y, positions=logs.positions
+        )
+    with pytest.raises(ValueError, match="only 0 entries"):
+        IPSReweighter(propensity=np.array([])).fit(
+            logs.X, logs.y, positions=logs.positions
+        )
+    for bad in (np.nan, np.inf):
+        with pytest.raises(ValueError, match=r"propensity must lie in \(0, 1\]"):
+            IPSReweighter(propensity=np.r_[logs.propensity[:-1], bad]).fit(
+                logs.X, logs.y, positions=logs.positions
+            )
+    with pytest.raises(ValueError, match=r"propensities must lie in \(0, 1\]"):
+        IPSReweighter().fit(
+            logs.X, logs.y, propensities=np.r_[np.full(logs.y.size - 1, 0.5), np.nan]
+        )
+    with pytest.raises(ValueError, match=r"propensities must have shape \(40000,\)"):
+        IPSReweighter().fit(logs.X, logs.y, propensities=np.full(10, 0.5))
+
+
+def test_position_whose_rows_all_have_zero_weight(logs):
+    # Its propensity is NaN (nothing to estimate it from); its rows weigh
+    # nothing, so the fit equals the fit without them instead of failing on
+    # NaN weights.
+    sw = np.where(logs.positions == 7, 0.0, 1.0)
+    with pytest.warns(UserWarning, match=r"Positions \[7\] have no impression"):
+        ips = IPSReweighter(LogisticRegression(), normalize=True).fit(
+            logs.X, logs.y, positions=logs.positions, sample_weight=sw
+        )
+    assert np.isnan(ips.propensity_[6])
+    keep = sw > 0
+    theta = ips.propensity_[logs.positions[keep] - 1]
+    weights = np.where(logs.y[keep] == 1, 1.0 / theta, 1.0)
+    ref = LogisticRegression().fit(
+        logs.X[keep], logs.y[keep], sample_weight=weights / weights.mean()
+    )
+    np.testing.assert_allclose(ips.estimator_.coef_, ref.coef_, rtol=1e-5)

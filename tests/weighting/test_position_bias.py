@@ -1,4 +1,7 @@
+import subprocess
+import sys
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -150,18 +153,170 @@ def test_float32_and_sample_weight(logs_small):
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-6)
 
 
-def test_unseen_positions_are_nan_and_rejected_at_predict():
+def test_unseen_positions_are_rejected_at_predict():
     logs = make_click_logs(20_000, random_state=0)
     keep = logs.positions != 4
     with pytest.warns(UserWarning, match=r"\[4\]"):
         est = PositionBiasEstimator().fit(
             logs.X[keep], logs.y[keep], positions=logs.positions[keep]
         )
-    assert np.isnan(est.propensity_[3])
+    # One propensity per distinct position seen: the gap has none.
+    np.testing.assert_array_equal(est.positions_, [1, 2, 3, 5, 6, 7, 8, 9, 10])
+    assert est.n_positions_ == 9
+    assert est.propensity_.shape == (9,) and np.all(np.isfinite(est.propensity_))
     with pytest.raises(ValueError, match="never seen in fit"):
         est.predict_click_proba(logs.X[:2], positions=[1, 4])
     with pytest.raises(ValueError, match="never seen in fit"):
         est.predict_click_proba(logs.X[:2], positions=[1, 11])
+    with pytest.raises(ValueError, match=r"positions \[9223372036854775807\] were"):
+        est.predict_click_proba(logs.X[:2], positions=[1, 2**63 - 1])
+    click = est.predict_click_proba(logs.X[:3], positions=[1, 5, 10])
+    relevance = est.predict_proba(logs.X[:3])[:, 1]
+    np.testing.assert_allclose(click, est.propensity_[[0, 3, 8]] * relevance)
+
+
+def test_gap_positions_give_the_same_estimates_as_consecutive_positions():
+    # Positions 1, 2, 5 estimate the same model as the same rows relabelled
+    # 1, 2, 3: a gap is no parameter.
+    logs = make_click_logs(30_000, n_positions=3, random_state=3)
+    gapped = np.array([0, 1, 2, 5])[logs.positions]
+    with pytest.warns(UserWarning, match=r"Positions \[3, 4\] have no impression"):
+        est = PositionBiasEstimator().fit(logs.X, logs.y, positions=gapped)
+    ref = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+    np.testing.assert_array_equal(est.positions_, [1, 2, 5])
+    np.testing.assert_array_equal(est.propensity_, ref.propensity_)
+    np.testing.assert_array_equal(est.coef_, ref.coef_)
+
+
+def test_zero_weight_position_has_no_propensity():
+    logs = make_click_logs(20_000, random_state=0)
+    sw = np.where(logs.positions == 7, 0.0, 1.0)
+    with pytest.warns(UserWarning, match=r"Positions \[7\] have no impression"):
+        est = PositionBiasEstimator().fit(
+            logs.X, logs.y, positions=logs.positions, sample_weight=sw
+        )
+    np.testing.assert_array_equal(est.positions_, np.arange(1, 11))
+    assert (
+        np.isnan(est.propensity_[6])
+        and np.isfinite(np.delete(est.propensity_, 6)).all()
+    )
+    with pytest.raises(ValueError, match=r"positions \[7\] were never seen in fit"):
+        est.predict_click_proba(logs.X[:2], positions=[1, 7])
+
+
+WRAPPING_POSITIONS = {
+    "uint64 2**63": lambda p: np.append(p[:-1].astype(np.uint64), np.uint64(2**63)),
+    "uint64 2**64-1": lambda p: np.append(
+        p[:-1].astype(np.uint64), np.uint64(2**64 - 1)
+    ),
+    "float 1e19": lambda p: np.r_[p[:-1], 1e19],
+    "object 2**70": lambda p: np.r_[p[:-1].astype(object), 2**70],
+}
+
+
+@pytest.mark.parametrize("make", WRAPPING_POSITIONS.values(), ids=WRAPPING_POSITIONS)
+def test_positions_beyond_int64_are_rejected_before_any_kernel(logs_small, make):
+    logs = logs_small
+    bad = make(logs.positions)
+    match = r"positions must hold positive integers .* up to 2\*\*63 - 1"
+    with pytest.raises(ValueError, match=match):
+        PositionBiasEstimator().fit(logs.X, logs.y, positions=bad)
+    est = PositionBiasEstimator().fit(
+        logs.X[:5000], logs.y[:5000], positions=logs.positions[:5000]
+    )
+    with pytest.raises(ValueError, match=match):
+        est.predict_click_proba(logs.X[-3:], positions=bad[-3:])
+
+
+def test_position_column_beyond_int64_is_rejected(logs_small):
+    logs = logs_small
+    X = np.column_stack([logs.X, logs.positions.astype(float)])
+    X[-1, -1] = 1e19
+    match = r"positions must hold positive integers .* up to 2\*\*63 - 1"
+    with pytest.raises(ValueError, match=match):
+        PositionBiasEstimator(position_column=X.shape[1] - 1).fit(X, logs.y)
+
+
+def test_position_near_two_to_the_63_does_not_crash_the_process():
+    # The original report: the minimum was checked before the cast to int64
+    # wrapped 2**63 around, and positions - 1 indexed far outside the Fisher
+    # matrix (SIGSEGV or heap corruption). Run it in a child process so that a
+    # crash fails this test instead of killing the test run.
+    code = """
+import sys
+import numpy as np
+from mlfound.datasets import make_click_logs
+from mlfound.weighting import PositionBiasEstimator
+
+logs = make_click_logs(5_000, random_state=0)
+for bad in (
+    np.append(logs.positions[:-1].astype(np.uint64), np.uint64(2**63)),
+    np.append(logs.positions[:-1].astype(np.uint64), np.uint64(2**64 - 1)),
+    np.r_[logs.positions[:-1], 1e19],
+):
+    try:
+        PositionBiasEstimator().fit(logs.X, logs.y, positions=bad)
+    except ValueError as exc:
+        assert "2**63 - 1" in str(exc), exc
+    else:
+        sys.exit("no error")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+
+
+def test_memory_does_not_grow_with_the_largest_position():
+    # The statistics have one entry per distinct position: a single row at a
+    # huge position costs what a row at position 11 costs. (A dense
+    # per-position layout needs an (n_features + 1 + max_position)**2 Fisher
+    # matrix: 32 MB for the position 2,000 below, 8 TB for 1e12.)
+    logs = make_click_logs(5_000, random_state=0)
+
+    def peak(last_position):
+        positions = logs.positions.copy()
+        positions[-1] = last_position
+        est = PositionBiasEstimator()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            est.fit(logs.X, logs.y, positions=positions)  # compile outside the trace
+            tracemalloc.start()
+            try:
+                est.fit(logs.X, logs.y, positions=positions)
+                return tracemalloc.get_traced_memory()[1], est
+            finally:
+                tracemalloc.stop()
+
+    base, _ = peak(11)
+    for last in (2_000, 10**12, 2**63 - 1):
+        used, est = peak(last)
+        assert used < 2 * base, (last, used, base)
+        assert est.n_positions_ == 11
+        np.testing.assert_array_equal(est.positions_, np.r_[np.arange(1, 11), last])
+    # The warning about the gap lists a few positions, not all of them.
+    with pytest.warns(UserWarning, match=r"\[11, 12, .*\] and 1,979 more"):
+        PositionBiasEstimator().fit(
+            logs.X, logs.y, positions=np.r_[logs.positions[:-1], 2_000]
+        )
+
+
+def test_many_positions_block_elimination_equals_the_dense_solve(monkeypatch):
+    # With many distinct positions the scoring step eliminates the diagonal
+    # position block instead of solving the dense (n_features + 1 + K)**2
+    # system: the same steps, with memory linear in K.
+    from mlfound.weighting import _position_bias
+
+    logs = make_click_logs(30_000, n_positions=200, exponent=0.3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a noisy deep position
+        blocked = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+        monkeypatch.setattr(_position_bias, "_DENSE_SCORING_POSITIONS", 10**6)
+        dense = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+    assert blocked.n_positions_ == 200
+    assert blocked.n_iter_ == dense.n_iter_
+    np.testing.assert_allclose(blocked.propensity_, dense.propensity_, rtol=1e-8)
+    np.testing.assert_allclose(blocked.coef_, dense.coef_, rtol=1e-8)
 
 
 def test_convergence_warning(logs_small):
