@@ -504,8 +504,14 @@ def _check_index_dtype(arr, name, fmt, what):
 
 
 def _check_range(arr, size, shape, name, fmt, what):
-    """All of ``arr`` in ``[0, size)``; min and max compared without casts."""
+    """All of ``arr`` in ``[0, size)``, compared without casts that could wrap.
+
+    Viewed as unsigned integers of the same width, negative indices become
+    larger than any valid one, so a single ``max`` pass checks both ends.
+    """
     if arr.shape[0] == 0:
+        return
+    if arr.view(arr.dtype.str.replace("i", "u")).max() < size:
         return
     low, high = arr.min(), arr.max()
     if low < 0 or high >= size:
