@@ -30,6 +30,7 @@ from mlfound._glm._cumulative_link_fast import (
     LOGIT,
     LOGLOG,
     PROBIT,
+    class_score_ranges,
     cumulative_link_dense,
     cumulative_link_sparse,
     weighted_gram,
@@ -307,18 +308,29 @@ def separated_boundaries(X, y, sample_weight, n_classes, *, scores=None):
     """
     from scipy.optimize import linprog
 
-    keep = sample_weight > 0
-    y = np.asarray(y)[keep]
-    n_samples, n_features = int(keep.sum()), X.shape[1]
+    y = np.ascontiguousarray(y, dtype=np.int64)
+    sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
     if scores is not None:
-        scores = np.asarray(scores)[keep]
-        suspects = []
-        for k in range(n_classes - 1):
-            low, high = scores[y <= k], scores[y > k]
-            if low.size and high.size and low.max() <= high.min():
-                suspects.append(k)
+        lows = np.full(n_classes, np.inf)
+        highs = np.full(n_classes, -np.inf)
+        class_score_ranges(
+            np.ascontiguousarray(scores, dtype=np.float64),
+            y,
+            sample_weight,
+            lows,
+            highs,
+        )
+        # boundary k is separated when no class above it scores below the
+        # highest score of a class at or below it
+        below = np.maximum.accumulate(highs)[:-1]
+        above = np.minimum.accumulate(lows[::-1])[::-1][1:]
+        suspects = np.flatnonzero(below <= above).tolist()
         if not suspects:
             return [], True
+    keep = sample_weight > 0
+    y = y[keep]
+    n_samples, n_features = y.shape[0], X.shape[1]
+    if scores is not None:
         nnz = X[keep].nnz if sp.issparse(X) else n_samples * n_features
         if 2 * nnz > _MAX_LP_SIZE:
             return suspects, False
