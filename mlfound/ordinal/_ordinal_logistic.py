@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -383,7 +384,12 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _warn_if_separated(self, X, codes, sample_weight, n_classes):
         """ConvergenceWarning when the unpenalised MLE does not exist."""
-        scores = np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
+        if sp.issparse(X):
+            scores = np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
+        else:
+            # einsum's own loop: a BLAS call here wakes its thread pool,
+            # which costs more than this one pass over X
+            scores = np.einsum("ij,j->i", X, self.coef_)
         boundaries, proven = separated_boundaries(
             X, codes, sample_weight, n_classes, scores=scores
         )
