@@ -30,6 +30,7 @@ from mlfound._glm._cumulative_link_fast import (
     LOGIT,
     LOGLOG,
     PROBIT,
+    class_score_ranges,
     cumulative_link_dense,
     cumulative_link_sparse,
     weighted_gram,
@@ -257,3 +258,137 @@ class CumulativeLinkLoss:
     def value_grad_hess(self, w):
         """Objective, gradient and Hessian at ``w`` (one pass over ``X``)."""
         return self._evaluate(w, True)
+
+
+# Above this many stored values in the constraint matrix the linear program of
+# separated_boundaries is skipped and the (cheap) screen decides alone.
+_MAX_LP_SIZE = 5_000_000
+
+
+def separated_boundaries(X, y, sample_weight, n_classes, *, scores=None):
+    """Class boundaries along which the unpenalised likelihood has no maximum.
+
+    The maximum-likelihood estimate of a cumulative link model does not exist
+    when a *recession direction* ``(d_beta, d_theta)`` exists: ``d_theta``
+    non-decreasing, every sample of positive weight kept on its side of its
+    cut points (``x_i @ d_beta <= d_theta_{y_i}`` below its upper cut and
+    ``x_i @ d_beta >= d_theta_{y_i - 1}`` above its lower one), and at least
+    one of those inequalities strict. Along it the likelihood increases for
+    ever, and the solver stops only because the gradient vanishes in
+    floating point. This is the ordinal form of the (quasi-)complete
+    separation of logistic regression.
+
+    One linear program decides it: maximise the total slack of those
+    inequalities over directions in the unit box; a positive optimum is a
+    recession direction. It is solved only when the fitted latent ``scores``
+    (when given) separate the classes at some boundary, which is cheap to
+    check and necessary in practice, so overlapping classes cost one pass.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class codes in ``0..n_classes-1``.
+    sample_weight : ndarray of shape (n_samples,)
+        Rows of weight 0 impose nothing.
+    n_classes : int
+    scores : ndarray of shape (n_samples,) or None, default=None
+        Fitted latent scores ``X @ coef``; ``None`` skips the screen.
+
+    Returns
+    -------
+    boundaries : list of int
+        The boundaries ``k`` (between classes ``k`` and ``k + 1``) with a
+        strict inequality along the recession direction found; empty when
+        the maximum-likelihood estimate exists.
+    proven : bool
+        True when the linear program decided; False when the data were too
+        large for it (more than 5 million stored values) and ``boundaries``
+        are those the fitted ``scores`` separate, a strong hint only.
+    """
+    from scipy.optimize import linprog
+
+    y = np.ascontiguousarray(y, dtype=np.int64)
+    sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+    if scores is not None:
+        lows = np.full(n_classes, np.inf)
+        highs = np.full(n_classes, -np.inf)
+        class_score_ranges(
+            np.ascontiguousarray(scores, dtype=np.float64),
+            y,
+            sample_weight,
+            lows,
+            highs,
+        )
+        # boundary k is separated when no class above it scores below the
+        # highest score of a class at or below it
+        below = np.maximum.accumulate(highs)[:-1]
+        above = np.minimum.accumulate(lows[::-1])[::-1][1:]
+        suspects = np.flatnonzero(below <= above).tolist()
+        if not suspects:
+            return [], True
+    keep = sample_weight > 0
+    y = y[keep]
+    n_samples, n_features = y.shape[0], X.shape[1]
+    if scores is not None:
+        nnz = X[keep].nnz if sp.issparse(X) else n_samples * n_features
+        if 2 * nnz > _MAX_LP_SIZE:
+            return suspects, False
+    X = X[keep] if sp.issparse(X) else np.asarray(X)[keep]
+    n_cuts = n_classes - 1
+    # Columns scaled to max |x| = 1 so that the slack is comparable across
+    # features (the direction is found up to this diagonal change).
+    col_max = (
+        abs(X).max(axis=0).toarray().ravel()
+        if sp.issparse(X)
+        else np.max(np.abs(X), axis=0, initial=0.0)
+    )
+    col_scale = 1.0 / np.where(col_max > 0, col_max, 1.0)
+    Xs = sp.csr_matrix(X) @ sp.diags(col_scale)
+    rows = np.arange(n_samples)
+    # upper cut: x @ d_beta - d_theta_{y} <= 0 for y < K - 1
+    up = y < n_cuts
+    upper = sp.hstack(
+        [
+            Xs[up],
+            sp.csr_matrix(
+                (-np.ones(up.sum()), (rows[: up.sum()], y[up])),
+                shape=(up.sum(), n_cuts),
+            ),
+        ]
+    )
+    # lower cut: d_theta_{y-1} - x @ d_beta <= 0 for y > 0
+    lo = y > 0
+    lower = sp.hstack(
+        [
+            -Xs[lo],
+            sp.csr_matrix(
+                (np.ones(lo.sum()), (rows[: lo.sum()], y[lo] - 1)),
+                shape=(lo.sum(), n_cuts),
+            ),
+        ]
+    )
+    # order: d_theta_k - d_theta_{k+1} <= 0
+    order = sp.hstack(
+        [
+            sp.csr_matrix((n_cuts - 1, n_features)),
+            sp.eye(n_cuts - 1, n_cuts, format="csr")
+            - sp.eye(n_cuts - 1, n_cuts, k=1, format="csr"),
+        ]
+    )
+    A = sp.vstack([upper, lower]).tocsr()
+    A_ub = sp.vstack([A, order]).tocsr()
+    # maximise the total slack -sum(A v) over the box |v| <= 1
+    result = linprog(
+        np.asarray(A.sum(axis=0)).ravel(),
+        A_ub=A_ub,
+        b_ub=np.zeros(A_ub.shape[0]),
+        bounds=(-1.0, 1.0),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10},
+    )
+    if result.status != 0 or -result.fun <= 1e-6:
+        return [], True
+    slack = -(A @ result.x)
+    cuts = np.r_[y[up], y[lo] - 1]
+    return sorted(set(cuts[slack > 1e-6].tolist())), True

@@ -283,3 +283,21 @@ def cumulative_link_sparse(
     if with_hess:
         _mirror_lower(hess)
     return loss
+
+
+@njit
+def class_score_ranges(scores, y, sample_weight, lows, highs):
+    """Per-class minimum and maximum of ``scores`` over rows of positive weight.
+
+    ``y`` holds class codes in ``[0, len(lows))`` (validated by the caller);
+    ``lows`` and ``highs`` start at ``+inf`` and ``-inf`` and are updated in
+    place, in one pass.
+    """
+    for i in range(scores.shape[0]):
+        if sample_weight[i] > 0:
+            c = y[i]
+            s = scores[i]
+            if s < lows[c]:
+                lows[c] = s
+            if s > highs[c]:
+                highs[c] = s

@@ -63,9 +63,16 @@ def minimize_lbfgs(
         Number of iterations run.
     converged : bool
         Whether the solver met its tolerance. A ``ConvergenceWarning`` is
-        issued when it did not.
+        issued when it did not. ``max_iter=0`` returns ``w0`` with
+        ``n_iter=0``, ``converged=False`` and that warning, without
+        evaluating the objective.
     """
     w0 = np.ascontiguousarray(w0, dtype=np.float64)
+    if max_iter == 0:
+        # SciPy's L-BFGS-B would still take a step; scikit-learn's meaning
+        # is no iteration at all.
+        warn_no_iteration("L-BFGS")
+        return w0.copy(), 0, False
     callback = _progress_printer(value_and_grad, args) if verbose else None
     fun, x0, fun_args, gtol = value_and_grad, w0, args, tol
     scaled = None
@@ -102,6 +109,17 @@ def minimize_lbfgs(
             ConvergenceWarning,
         )
     return w, int(result.nit), converged
+
+
+def warn_no_iteration(solver):
+    """The ``ConvergenceWarning`` of a solver called with ``max_iter=0``."""
+    warnings.warn(
+        f"{solver} ran no iteration (max_iter=0): the result is the starting "
+        f"point (zeros, or the previous solution with warm_start). Increase "
+        f"max_iter to fit the model.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
 
 
 class _ScaledProblem:

@@ -6,6 +6,8 @@ import numpy as np
 import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
+from mlfound._glm._lbfgs import warn_no_iteration
+
 _EPS = np.finfo(np.float64).eps
 
 
@@ -50,9 +52,13 @@ def minimize_newton(value_grad_hess, w0, *, tol=1e-4, max_iter=100, verbose=0, a
         Number of Newton steps taken (the final step included).
     converged : bool
         Whether the gradient tolerance was met. A ``ConvergenceWarning`` is
-        issued when it was not.
+        issued when it was not. ``max_iter=0`` returns ``w0`` unevaluated
+        with ``n_iter=0``.
     """
     w = np.array(w0, dtype=np.float64)
+    if max_iter == 0:
+        warn_no_iteration("Newton solver")
+        return w, 0, False
     value, grad, hess = value_grad_hess(w, *args)
     converged = False
     message = f"reached max_iter={max_iter}"

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from mlfound._glm._lbfgs import minimize_lbfgs
+from mlfound._glm._lbfgs import minimize_lbfgs, warn_no_iteration
 
 __all__ = [
     "MiniBatchOptimizer",
@@ -41,9 +41,13 @@ def minimize_proximal(smooth, penalty, w0, *, tol=1e-4, max_iter=1000, verbose=0
 
     Stops when the max-norm of the minimum-norm subgradient is below ``tol``
     (the criterion L-BFGS applies to the gradient of a smooth problem), or when
-    the objective no longer decreases in floating point.
+    the objective no longer decreases in floating point. ``max_iter=0``
+    returns ``w0`` unevaluated with ``n_iter=0`` and a ``ConvergenceWarning``.
     """
     x = np.array(w0, dtype=np.float64)
+    if max_iter == 0:
+        warn_no_iteration("The proximal gradient solver")
+        return x, 0, False
     f_x, g_x = smooth(x)
     obj_x = f_x + penalty.nonsmooth_value(x)
     if penalty.min_norm_subgradient(x, g_x) <= tol:
@@ -244,9 +248,16 @@ def minimize_minibatch(
     validation_loss : callable or None
         ``validation_loss(w) -> float``; the best ``w`` on it is returned.
     random_state : numpy.random.Generator
+
+    ``max_iter=0`` returns ``w0`` with no epoch run (and a
+    ``ConvergenceWarning`` unless ``warn=False``).
     """
     rng = random_state if random_state is not None else np.random.default_rng()
     w = np.array(w0, dtype=np.float64)
+    if max_iter == 0:
+        if warn:
+            warn_no_iteration(f"The {optimizer.solver} solver")
+        return w, 0, False
     batch_size = max(1, min(int(batch_size), n_samples))
     best_loss = np.inf
     best_w = w

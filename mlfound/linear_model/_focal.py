@@ -34,7 +34,11 @@ from mlfound.utils._param_validation import (
     validate_params,
 )
 from mlfound.utils._threads import single_threaded_blas
-from mlfound.utils.validation import check_n_classes, check_sample_weight
+from mlfound.utils.validation import (
+    check_n_classes,
+    check_sample_weight,
+    check_sparse_structure,
+)
 
 __all__ = ["FocalLossClassifier", "focal_objective", "focal_to_posterior"]
 
@@ -67,6 +71,45 @@ def _per_class_alpha(alpha, n_classes, classes=None):
     if not np.all(np.isfinite(alpha) & (alpha > 0)):
         raise ValueError(f"alpha must hold positive finite weights, got {alpha}.")
     return alpha
+
+
+def _class_weight_from_dict(class_weight, classes):
+    """One weight per class from a ``class_weight`` dict (1 for absent classes).
+
+    As in scikit-learn's ``LogisticRegression``, a key that is not a class is
+    an error unless every class has a weight (a cross-validation split may
+    lack a class the dict names): ``{"1": 10}`` on labels 0/1 is rejected
+    rather than silently ignored.
+    """
+    weights = np.ones(len(classes), dtype=np.float64)
+    labels = classes.tolist()
+    unweighted = []
+    for i, label in enumerate(labels):
+        if label in class_weight:
+            weights[i] = _class_weight_value(class_weight[label], label)
+        else:
+            unweighted.append(label)
+    n_matched = len(labels) - len(unweighted)
+    if unweighted and n_matched != len(class_weight):
+        unknown = [key for key in class_weight if key not in labels]
+        raise ValueError(
+            f"class_weight has key(s) {unknown!r} that are not classes; the "
+            f"classes are {labels!r}. Use the labels exactly as they appear in "
+            f"y (e.g. 1, not '1')."
+        )
+    return weights
+
+
+def _class_weight_value(value, label):
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        weight = np.nan
+    if not (np.isfinite(weight) and weight >= 0):
+        raise ValueError(
+            f"class_weight[{label!r}] must be a finite number >= 0, got {value!r}."
+        )
+    return weight
 
 
 class FocalLossClassifier(ClassifierMixin, BaseEstimator):
@@ -132,7 +175,10 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         Whether to fit an (unpenalised) intercept.
 
     class_weight : dict, "balanced" or None, default=None
-        Multiplies the sample weights, as in ``LogisticRegression``.
+        Multiplies the sample weights, as in ``LogisticRegression``. Dict
+        keys are labels as they appear in ``y``; a key that is no class
+        (``{"1": 10}`` for labels 0/1) raises a ``ValueError`` unless every
+        class has a weight, and weights must be finite and non-negative.
 
     solver : {"lbfgs", "fista", "sgd", "adam"}, default="lbfgs"
         "lbfgs": SciPy's L-BFGS-B on a fused one-pass kernel, with a
@@ -149,7 +195,11 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         "sgd"/"adam" for exactly ``max_iter`` epochs (and means 0 otherwise).
 
     max_iter : int, default=100
-        Iterations ("lbfgs", "fista") or epochs ("sgd", "adam").
+        Iterations ("lbfgs", "fista") or epochs ("sgd", "adam"). As in
+        ``LogisticRegression``, 0 is allowed and runs no iteration: the
+        coefficients are the starting point (zeros, or the previous solution
+        with ``warm_start``), ``n_iter_`` is 0 and a ``ConvergenceWarning``
+        says so. :meth:`partial_fit` always runs one epoch.
 
     warm_start : bool, default=False
         Start from the previous solution when refitting.
@@ -344,7 +394,11 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; sparse input is converted to CSR.
+            Training data; sparse input is converted to CSR. The index
+            arrays of CSR/CSC/COO input are checked first (a column index
+            outside ``[0, n_features)`` or an inconsistent ``indptr`` raises
+            a ``ValueError``); int32 and int64 indices are both used as they
+            are.
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -361,6 +415,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 f"l1_ratio={self.l1_ratio}. Use solver='fista' (or 'sgd'/'adam') "
                 f"for L1 and elastic-net penalties."
             )
+        check_sparse_structure(X)
         X, y = validate_data(
             self,
             X,
@@ -441,6 +496,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             The updated classifier.
         """
         first_call = not hasattr(self, "classes_")
+        check_sparse_structure(X)
         X, y = validate_data(
             self,
             X,
@@ -534,6 +590,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             ``X @ coef_.T + intercept_`` (raveled for two classes).
         """
         check_is_fitted(self)
+        check_sparse_structure(X)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
@@ -619,9 +676,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
     def _full_sample_weight(self, sample_weight, codes):
         """User weights times class weights ("balanced" counts weighted rows)."""
         if isinstance(self.class_weight, dict):
-            cw = np.array(
-                [self.class_weight.get(c, 1.0) for c in self.classes_], dtype=float
-            )
+            cw = _class_weight_from_dict(self.class_weight, self.classes_)
             sample_weight = sample_weight * cw[codes]
         elif self.class_weight is not None:  # "balanced"
             cw = compute_class_weight(
@@ -801,8 +856,17 @@ def focal_objective(
     -------
     objective : callable
         ``objective(y_true, raw_score, sample_weight=None) -> (grad, hess)``,
-        arrays of shape (n_samples,). For XGBoost's native ``xgb.train`` wrap
-        it as ``lambda preds, dtrain: objective(dtrain.get_label(), preds)``.
+        arrays of shape (n_samples,). This is the call of the scikit-learn
+        APIs of LightGBM (``(y_true, y_pred, weight)``, the weight may be
+        None) and XGBoost (``(y_true, y_pred)``). For XGBoost's native
+        ``xgb.train`` wrap it as
+        ``lambda preds, dtrain: objective(dtrain.get_label(), preds)``.
+        Each call checks its inputs before the kernel runs: ``y_true`` must
+        hold the labels 0/1 (booleans too), ``raw_score`` one finite score
+        per label, ``sample_weight`` one finite non-negative weight per
+        label. The several scores per sample of a multiclass booster (an
+        ``(n, K)`` array or a flattened ``n * K`` one) raise a
+        ``ValueError``: the objective is binary only.
 
     Examples
     --------
@@ -812,6 +876,10 @@ def focal_objective(
     >>> grad, hess = obj(np.array([0, 1, 1]), np.array([0.0, 3.0, -4.0]))
     >>> bool(np.all(hess > 0))
     True
+    >>> obj(np.array([0, 2]), np.zeros(2))
+    Traceback (most recent call last):
+        ...
+    ValueError: y_true must hold the binary labels 0 and 1 (or booleans), got [2]...
 
     With LightGBM (optional dependency)::
 
@@ -822,15 +890,134 @@ def focal_objective(
     use_substitute = hessian == "substitute"
 
     def objective(y_true, raw_score, sample_weight=None):
-        y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
-        raw_score = np.asarray(raw_score, dtype=np.float64).reshape(-1)
-        if sample_weight is None:
-            sample_weight = np.ones_like(y_true)
+        y_true, raw_score, sample_weight = _check_objective_inputs(
+            y_true, raw_score, sample_weight
+        )
         _, grad = loss.raw_loss_gradient(raw_score, y_true, sample_weight)
         exact, substitute = loss.raw_hessian(raw_score, y_true, sample_weight)
         return grad, substitute if use_substitute else exact
 
     return objective
+
+
+def _check_proba_rows(proba):
+    """``proba`` as float64 rows of probabilities that sum to one.
+
+    A row sum may differ from 1 by ``max(1e-6, 10 * n_classes * eps)``, with
+    ``eps`` the machine epsilon of the input dtype: the rounding of a float32
+    softmax passes, a row that was never normalised does not.
+    """
+    proba = np.asarray(proba)
+    if proba.dtype.kind not in "iuf":
+        raise TypeError(
+            f"proba must be a numeric array of probabilities, got dtype {proba.dtype}."
+        )
+    if proba.ndim != 2 or proba.shape[1] < 2:
+        raise ValueError(
+            f"proba must have shape (n_samples, n_classes >= 2), got {proba.shape}."
+        )
+    eps = np.finfo(proba.dtype).eps if proba.dtype.kind == "f" else 0.0
+    proba = proba.astype(np.float64, copy=False)
+    finite = np.isfinite(proba)
+    if not np.all(finite):
+        raise ValueError(
+            f"proba contains NaN or infinity ({int(np.sum(~finite))} values); "
+            f"pass the output of predict_proba."
+        )
+    if proba.size and (proba.min() < 0 or proba.max() > 1):
+        raise ValueError(
+            f"proba must lie in [0, 1]; found values in [{proba.min():.6g}, "
+            f"{proba.max():.6g}]. Pass probabilities (predict_proba), not raw "
+            f"scores (decision_function)."
+        )
+    tol = max(1e-6, 10 * proba.shape[1] * eps)
+    deviation = np.abs(proba.sum(axis=1) - 1.0)
+    if proba.size and deviation.max() > tol:
+        row = int(np.argmax(deviation))
+        raise ValueError(
+            f"Each row of proba must sum to 1 (within {tol:.3g}); row {row} "
+            f"sums to {proba[row].sum():.10g}. Pass all the class probabilities "
+            f"of predict_proba, one column per class."
+        )
+    return proba
+
+
+def _check_objective_inputs(y_true, raw_score, sample_weight):
+    """Validated float64 ``(y, raw, sample_weight)`` for the binary focal kernels.
+
+    The kernels index ``y`` and ``sample_weight`` by the position in
+    ``raw_score``, so the three lengths must agree; labels must be 0/1 and
+    scores finite, or the gradients would be garbage the booster trains on.
+    """
+    if hasattr(raw_score, "get_label"):
+        raise TypeError(
+            "raw_score is a DMatrix: xgboost.train calls its objective as "
+            "obj(preds, dtrain). Wrap the focal objective for it: "
+            "obj=lambda preds, dtrain: objective(dtrain.get_label(), preds)."
+        )
+    y = _numeric_1d(y_true, "y_true")
+    raw = _numeric_1d(raw_score, "raw_score", kinds="iuf", allow_2d=True)
+    n = y.shape[0]
+    if raw.ndim == 2 and raw.shape[1] == 1:
+        raw = raw[:, 0]
+    if raw.ndim == 2 or (n > 0 and raw.shape[0] != n and raw.shape[0] % n == 0):
+        n_scores = raw.shape[1] if raw.ndim == 2 else raw.shape[0] // n
+        raise ValueError(
+            f"raw_score holds {n_scores} scores per sample (shape "
+            f"{raw.shape} for {n} labels): a booster passes that for a "
+            f"multiclass problem, which focal_objective does not support yet "
+            f"(or raw_score and y_true do not belong together). It is the "
+            f"binary focal loss: use it with two classes labelled 0/1 and one "
+            f"raw score per sample."
+        )
+    if raw.shape[0] != n:
+        raise ValueError(
+            f"raw_score has {raw.shape[0]} values but y_true has {n}: pass one "
+            f"raw score (log-odds) per label."
+        )
+    is_binary = (y == 0) | (y == 1)
+    if not np.all(is_binary):
+        bad = np.unique(y[~is_binary])
+        raise ValueError(
+            f"y_true must hold the binary labels 0 and 1 (or booleans), got "
+            f"{bad[:5].tolist()!r}. Encode the positive class as 1, e.g. "
+            f"(y == positive_label).astype(int)."
+        )
+    raw = raw.astype(np.float64, copy=False)
+    finite = np.isfinite(raw)
+    if not np.all(finite):
+        raise ValueError(
+            f"raw_score contains NaN or infinity ({int(np.sum(~finite))} of {n} "
+            f"values): the booster's raw scores diverged; lower its learning "
+            f"rate or check the init scores."
+        )
+    if sample_weight is None:
+        return y.astype(np.float64), raw, np.ones(n)
+    sw = _numeric_1d(sample_weight, "sample_weight").astype(np.float64)
+    if sw.shape[0] != n:
+        raise ValueError(
+            f"sample_weight has {sw.shape[0]} values but y_true has {n}: pass "
+            f"one weight per label (or None)."
+        )
+    if not np.all(np.isfinite(sw) & (sw >= 0)):
+        raise ValueError(
+            "sample_weight must hold finite non-negative weights; found NaN, "
+            "infinity or negative values."
+        )
+    return y.astype(np.float64), raw, sw
+
+
+def _numeric_1d(values, name, *, kinds="biuf", allow_2d=False):
+    arr = np.asarray(values)
+    if arr.dtype.kind not in kinds:
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
+    if arr.ndim == 1 or (allow_2d and arr.ndim == 2):
+        return arr
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        return arr[:, 0]
+    raise ValueError(
+        f"{name} must be 1-d (one value per sample), got shape {arr.shape}."
+    )
 
 
 @validate_params(
@@ -862,7 +1049,10 @@ def focal_to_posterior(proba, *, gamma, alpha=None):
     Parameters
     ----------
     proba : array-like of shape (n_samples, n_classes)
-        Output of ``FocalLossClassifier.predict_proba``.
+        Output of ``FocalLossClassifier.predict_proba``: finite values in
+        [0, 1] whose rows sum to 1 within ``max(1e-6, 10 * n_classes *
+        eps)``, ``eps`` being the machine epsilon of its dtype (float32
+        rounding passes, unnormalised rows raise a ``ValueError``).
     gamma : float
         The ``gamma`` the model was trained with.
     alpha : float, array-like of shape (n_classes,) or None, default=None
@@ -883,11 +1073,7 @@ def focal_to_posterior(proba, *, gamma, alpha=None):
     >>> bool(focal_to_posterior(np.array([[0.3, 0.7]]), gamma=2.0)[0, 1] > 0.7)
     True
     """
-    proba = np.asarray(proba, dtype=np.float64)
-    if proba.ndim != 2 or proba.shape[1] < 2:
-        raise ValueError(
-            f"proba must have shape (n_samples, n_classes >= 2), got {proba.shape}."
-        )
+    proba = _check_proba_rows(proba)
     n_classes = proba.shape[1]
     alpha_vec = _per_class_alpha(alpha, n_classes)
     p = np.clip(proba, 1e-300, 1.0)

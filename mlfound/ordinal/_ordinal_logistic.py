@@ -1,9 +1,12 @@
 """Cumulative link models for ordered labels (proportional odds and friends)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlfound._glm._cumulative_link import (
@@ -11,6 +14,7 @@ from mlfound._glm._cumulative_link import (
     CumulativeLinkLoss,
     cumulative_proba,
     cut_points,
+    separated_boundaries,
 )
 from mlfound._glm._lbfgs import minimize_lbfgs
 from mlfound._glm._newton import minimize_newton
@@ -24,6 +28,7 @@ from mlfound.utils.validation import (
     check_n_classes,
     check_ordinal_target,
     check_sample_weight,
+    check_sparse_structure,
     ordinal_categories,
 )
 
@@ -81,7 +86,10 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         below ``tol``. The Newton solver then takes one last Newton step
         (no extra pass over the data).
     max_iter : int, default=100
-        Maximum number of solver iterations.
+        Maximum number of solver iterations. 0 runs none: ``coef_`` is 0,
+        the cut points are those of the intercept-only model, ``n_iter_`` is
+        0 and a ``ConvergenceWarning`` is issued, as in scikit-learn's
+        ``LogisticRegression``.
     verbose : int, default=0
         Print the solver's progress when positive.
 
@@ -120,8 +128,12 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
     expects one score per class from it.
 
     With ``C=np.inf`` on separable data (a class boundary perfectly explained
-    by the features) the maximum-likelihood estimate does not exist and the
-    solver warns that it did not converge; use a finite ``C``.
+    by the features) the maximum-likelihood estimate does not exist: the
+    likelihood increases for ever while the coefficients and cut points grow.
+    The fit then warns with a ``ConvergenceWarning`` naming the separated
+    boundaries, whether the solver hit ``max_iter`` or stopped because the
+    gradient vanished (a linear program confirms that such a direction
+    exists); use a finite ``C``.
 
     References
     ----------
@@ -153,7 +165,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         "categories": [StrOptions({"auto"}), "array-like"],
         "solver": [StrOptions({"auto", "newton", "lbfgs"})],
         "tol": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "verbose": ["verbose"],
     }
 
@@ -183,7 +195,9 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+            Training data. The index arrays of sparse input are checked
+            (column indices within ``[0, n_features)``, a consistent
+            ``indptr``); int32 and int64 indices are both accepted.
         y : array-like of shape (n_samples,)
             Ordered labels (see ``categories``).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -196,6 +210,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
             Fitted estimator.
         """
         categories = ordinal_categories(y, self.categories)
+        check_sparse_structure(X)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float64, y_numeric=False
         )
@@ -318,6 +333,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
             The latent scores.
         """
         check_is_fitted(self)
+        check_sparse_structure(X)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         return np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
 
@@ -360,4 +376,39 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         d = X.shape[1]
         self.coef_ = w[:d].copy()
         self.thresholds_ = cut_points(w[d:])
-        self.n_iter_ = max(int(n_iter), 1)
+        # n_iter_ >= 1 whenever the solver ran (scikit-learn's convention);
+        # max_iter=0 runs nothing and reports 0.
+        self.n_iter_ = max(int(n_iter), 1) if self.max_iter > 0 else 0
+        if penalty is None or penalty.l2 == 0:
+            self._warn_if_separated(X, codes, sample_weight, n_classes)
+
+    def _warn_if_separated(self, X, codes, sample_weight, n_classes):
+        """ConvergenceWarning when the unpenalised MLE does not exist."""
+        if sp.issparse(X):
+            scores = np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
+        else:
+            # einsum's own loop: a BLAS call here wakes its thread pool,
+            # which costs more than this one pass over X
+            scores = np.einsum("ij,j->i", X, self.coef_)
+        boundaries, proven = separated_boundaries(
+            X, codes, sample_weight, n_classes, scores=scores
+        )
+        if not boundaries:
+            return
+        labels = self.classes_.tolist()
+        pairs = ", ".join(f"{labels[k]!r} | {labels[k + 1]!r}" for k in boundaries)
+        largest = float(
+            np.max(np.abs(np.r_[self.coef_, self.thresholds_]), initial=0.0)
+        )
+        warnings.warn(
+            f"The features separate the classes at the boundaries {pairs}: with "
+            f"C=np.inf the maximum-likelihood estimate "
+            f"{'does' if proven else 'most likely does'} not exist, the "
+            f"likelihood keeps increasing as the coefficients and cut points "
+            f"grow, and the solver stopped only because its gradient vanished "
+            f"(largest |coef_| or |thresholds_| {largest:.3g}). The fitted "
+            f"values depend on tol and max_iter. Use a finite C (e.g. C=1.0) "
+            f"for finite, stable estimates.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )

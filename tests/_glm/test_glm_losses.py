@@ -187,3 +187,38 @@ def test_float32_input_gives_the_same_objective():
     v64, g64 = LinearObjective(loss, X.astype(np.float64), y, sw, fit_intercept=True)(w)
     assert v32 == pytest.approx(v64, rel=1e-12)
     np.testing.assert_allclose(g32, g64, rtol=1e-12)
+
+
+def test_separated_boundaries_finds_recession_directions_by_linear_program():
+    from mlfound._glm._cumulative_link import separated_boundaries
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    y = np.digitize(x + rng.logistic(scale=0.3, size=300), [-0.5, 0.5])
+    X = x[:, None]
+    ones = np.ones(300)
+    # overlapping classes: the maximum exists
+    assert separated_boundaries(X, y, ones, 3) == ([], True)
+    # boundary 1 | 2 separated by an indicator that is constant below it
+    X2 = np.c_[X, (y == 2).astype(float)]
+    assert separated_boundaries(X2, y, ones, 3) == ([1], True)
+    assert separated_boundaries(sp.csr_matrix(X2), y, ones, 3) == ([1], True)
+    # one class-1 row carrying the indicator leaves a quasi-complete
+    # separation (it sits on the cut), still a recession direction ...
+    X3 = X2.copy()
+    row1, row2 = np.flatnonzero(y == 1)[0], np.flatnonzero(y == 2)[0]
+    X3[row1, 1] = 1.0
+    assert separated_boundaries(X3, y, ones, 3)[0] != []
+    # ... a class-2 row without it as well breaks it ...
+    X3[row2, 1] = 0.0
+    assert separated_boundaries(X3, y, ones, 3) == ([], True)
+    # ... unless those rows have weight zero
+    weights = ones.copy()
+    weights[[row1, row2]] = 0.0
+    assert separated_boundaries(X3, y, weights, 3) == ([1], True)
+    # the screen on fitted scores skips the program when no boundary is split
+    scores = X[:, 0]
+    assert separated_boundaries(X, y, ones, 3, scores=scores) == ([], True)
+    sorted_scores = np.sort(scores)[np.argsort(np.argsort(y, kind="stable"))]
+    split = separated_boundaries(X2, y, ones, 3, scores=sorted_scores)
+    assert split == ([1], True)

@@ -263,3 +263,47 @@ def test_minibatch_reaches_the_least_squares_optimum(solver):
     w_star = np.linalg.lstsq(X, y, rcond=None)[0]
     f_star = smooth(w_star)[0]
     assert smooth(w)[0] - f_star < 1e-3 * f_star
+
+
+def test_every_solver_with_max_iter_zero_returns_w0_unevaluated():
+    from mlfound._glm._newton import minimize_newton
+
+    X, y = _regression()
+    smooth, n = _least_squares(X, y)
+    calls = []
+
+    def counted(w, rows=None):
+        calls.append(1)
+        return smooth(w, rows)
+
+    def value_grad_hess(w):
+        calls.append(1)
+        return (*smooth(w), X.T @ X / n)
+
+    w0 = np.linspace(-1, 1, X.shape[1])
+    penalty = make_penalty(1.0, 0.5, n, X.shape[1])
+    runs = {
+        "L-BFGS": lambda: minimize_lbfgs(counted, w0, max_iter=0),
+        "scaled L-BFGS": lambda: minimize_lbfgs(
+            counted, w0, max_iter=0, scale=np.full(w0.shape, 2.0)
+        ),
+        "Newton": lambda: minimize_newton(value_grad_hess, w0, max_iter=0),
+        "FISTA": lambda: minimize_proximal(counted, penalty, w0, max_iter=0),
+        "SGD": lambda: minimize_minibatch(
+            counted, penalty, w0, n, optimizer=MiniBatchOptimizer("sgd"), max_iter=0
+        ),
+    }
+    for name, run in runs.items():
+        with pytest.warns(ConvergenceWarning, match=r"ran no iteration \(max_iter=0\)"):
+            w, n_iter, converged = run()
+        np.testing.assert_array_equal(w, w0, err_msg=name)
+        assert w is not w0
+        assert (n_iter, converged) == (0, False), name
+    assert calls == []
+    # the mini-batch solver can be silenced (partial_fit-style callers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        minimize_minibatch(
+            counted, None, w0, n, optimizer=MiniBatchOptimizer("adam"), max_iter=0,
+            tol=None, warn=False,
+        )  # fmt: skip

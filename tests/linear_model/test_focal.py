@@ -487,3 +487,254 @@ def test_concurrent_fits_restore_the_blas_setting():
     for thread in threads:
         thread.join()
     assert _blas_threads() == before
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _run_child(code):
+    """Run ``code`` in a fresh interpreter: a segfault fails the test, not the run."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("y", "raw", "sw", "error", "match"),
+    [
+        (
+            [0, 1],
+            np.zeros(3),
+            None,
+            ValueError,
+            "raw_score has 3 values but y_true has 2",
+        ),
+        ([0, 1, 1], np.zeros(2), None, ValueError, "raw_score has 2 values but y_true"),
+        ([0, 1], np.zeros(2), np.ones(1), ValueError, "sample_weight has 1 values but"),
+        ([0, 1], np.zeros(2), np.ones(3), ValueError, "sample_weight has 3 values but"),
+        (
+            [2, 5],
+            np.zeros(2),
+            None,
+            ValueError,
+            r"binary labels 0 and 1 .*got \[2, 5\]",
+        ),
+        ([0, 0.5], np.zeros(2), None, ValueError, r"binary labels 0 and 1 .*\[0.5\]"),
+        ([0, np.nan], np.zeros(2), None, ValueError, "binary labels 0 and 1"),
+        ([0, 1], [0.0, np.nan], None, ValueError, r"raw_score contains NaN .*1 of 2"),
+        ([0, 1], [np.inf, 0.0], None, ValueError, "raw_score contains NaN or infinity"),
+        ([0, 1], np.zeros(2), [1.0, -1.0], ValueError, "non-negative"),
+        ([0, 1], np.zeros(2), [1.0, np.nan], ValueError, "non-negative"),
+        ([0, 1], np.zeros((2, 3)), None, ValueError, "3 scores per sample.*multiclass"),
+        ([0, 1], np.zeros(6), None, ValueError, "3 scores per sample.*multiclass"),
+        (["a", "b"], np.zeros(2), None, TypeError, "y_true must be a numeric array"),
+        ([0, 1], ["x", "y"], None, TypeError, "raw_score must be a numeric array"),
+        ([[0, 1], [1, 0]], np.zeros(2), None, ValueError, r"y_true must be 1-d"),
+    ],
+)
+def test_focal_objective_validates_its_inputs(y, raw, sw, error, match):
+    objective = focal_objective(gamma=2.0)
+    with pytest.raises(error, match=match):
+        objective(np.asarray(y), np.asarray(raw), sw)
+
+
+def test_focal_objective_accepts_the_booster_conventions():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 50)
+    raw = rng.normal(size=50)
+    objective = focal_objective(gamma=1.0, alpha=0.3)
+    grad, hess = objective(y, raw)
+    # LightGBM's scikit-learn API: (y_true, y_pred, weight) with weight None
+    np.testing.assert_array_equal(objective(y, raw, None)[0], grad)
+    # XGBoost's labels are float32; booleans and an (n, 1) column are the same
+    for labels in (y.astype(np.float32), y.astype(bool)):
+        np.testing.assert_array_equal(objective(labels, raw)[0], grad)
+    np.testing.assert_array_equal(objective(y, raw[:, None])[1], hess)
+    # integer weights of 2 double the gradient
+    np.testing.assert_allclose(objective(y, raw, np.full(50, 2))[0], 2 * grad)
+    assert objective(np.array([], dtype=int), np.array([]))[0].shape == (0,)
+
+
+def test_focal_objective_explains_the_native_xgboost_call():
+    class DMatrixLike:
+        def get_label(self):
+            return np.array([0.0, 1.0])
+
+    with pytest.raises(TypeError, match=r"obj=lambda preds, dtrain: objective"):
+        focal_objective()(np.zeros(2), DMatrixLike())
+
+
+def test_focal_objective_long_scores_no_longer_crash_the_process():
+    out = _run_child(
+        "import numpy as np\n"
+        "from mlfound.linear_model import focal_objective\n"
+        "try:\n"
+        "    focal_objective()(np.array([0, 1]), np.zeros(20_000_000))\n"
+        "except ValueError as exc:\n"
+        "    print('caught', exc)\n"
+    )
+    assert out.startswith("caught raw_score holds 10000000 scores per sample")
+
+
+@pytest.mark.parametrize(
+    ("proba", "match"),
+    [
+        ([[0.5, np.nan]], "proba contains NaN or infinity"),
+        ([[1.2, -0.2]], r"proba must lie in \[0, 1\]"),
+        ([[2.0, 3.0]], r"proba must lie in \[0, 1\]"),
+        ([[0.2, 0.3]], r"row 0 sums to 0.5"),
+        ([[0.5, 0.5], [0.3, 0.6]], r"row 1 sums to 0.9"),
+        ([[0.4, 0.4, 0.2 + 1e-5]], "Each row of proba must sum to 1"),
+    ],
+)
+def test_focal_to_posterior_rejects_what_is_not_a_probability(proba, match):
+    with pytest.raises(ValueError, match=match):
+        focal_to_posterior(np.array(proba), gamma=2.0)
+
+
+def test_focal_to_posterior_tolerates_rounding_of_float32_probabilities():
+    X, y = _data(3)
+    model = FocalLossClassifier().fit(X.astype(np.float32), y)
+    proba = model.predict_proba(X.astype(np.float32))
+    assert proba.dtype == np.float32
+    posterior = focal_to_posterior(proba, gamma=2.0)
+    np.testing.assert_allclose(posterior.sum(axis=1), 1.0, rtol=1e-12)
+    # an error of 1e-7 in float64 is within the documented 1e-6
+    nudged = np.array([[0.3, 0.7 + 1e-7]])
+    np.testing.assert_allclose(focal_to_posterior(nudged, gamma=0.0).sum(), 1.0)
+
+
+def test_class_weight_key_that_is_no_class_raises_like_logistic_regression():
+    X, y = _data(2)
+    with pytest.raises(ValueError, match=r"The classes, \[0, 1\], are not in"):
+        LogisticRegression(class_weight={"1": 10}).fit(X, y)
+    match = (
+        r"class_weight has key\(s\) \['1'\] that are not classes; "
+        r"the classes are \[0, 1\]"
+    )
+    with pytest.raises(ValueError, match=match):
+        FocalLossClassifier(class_weight={"1": 10}).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        FocalLossClassifier(class_weight={"1": 10}).partial_fit(X, y, classes=[0, 1])
+    # as in scikit-learn, extra keys are fine when every class has a weight
+    # (a cross-validation split may lack a class the dict names)
+    extra = FocalLossClassifier(class_weight={0: 1.0, 1: 3.0, 7: 2.0}).fit(X, y)
+    exact = FocalLossClassifier(class_weight={0: 1.0, 1: 3.0}).fit(X, y)
+    np.testing.assert_array_equal(extra.coef_, exact.coef_)
+    with pytest.raises(ValueError, match=r"class_weight\[1\] must be a finite number"):
+        FocalLossClassifier(class_weight={0: 1.0, 1: -2.0}).fit(X, y)
+    with pytest.raises(ValueError, match=r"class_weight\[0\] must be a finite number"):
+        FocalLossClassifier(class_weight={0: np.nan}).fit(X, y)
+
+
+def _malformed_csr(X):
+    Xs = sp.csr_matrix(X)
+    Xs.indices[5] = 10**7
+    return Xs
+
+
+@pytest.mark.parametrize(
+    "method",
+    ["fit", "partial_fit", "predict", "predict_proba", "predict_log_proba",
+     "decision_function", "score"],
+)  # fmt: skip
+def test_malformed_csr_is_rejected_before_any_kernel(method):
+    X, y = _data(2)
+    bad = _malformed_csr(X)
+    model = FocalLossClassifier().fit(X, y)
+    call = {
+        "fit": lambda: FocalLossClassifier().fit(bad, y),
+        "partial_fit": lambda: FocalLossClassifier().partial_fit(
+            bad, y, classes=[0, 1]
+        ),
+        "score": lambda: model.score(bad, y),
+    }.get(method, lambda: getattr(model, method)(bad))
+    with pytest.raises(
+        ValueError, match=r"X is a malformed CSR matrix: column index 10000000"
+    ):
+        call()
+
+
+def test_malformed_csc_is_rejected_before_scipy_converts_it():
+    X, y = _data(2)
+    bad = sp.csc_matrix(X)
+    bad.indices[3] = 10**6
+    with pytest.raises(ValueError, match=r"malformed CSC matrix: row index 1000000"):
+        FocalLossClassifier().fit(bad, y)
+
+
+def test_malformed_csr_no_longer_crashes_the_process():
+    out = _run_child(
+        "import numpy as np, scipy.sparse as sp\n"
+        "from mlfound.linear_model import FocalLossClassifier\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.normal(size=(200, 5)); y = (X[:, 0] > 0).astype(int)\n"
+        "Xs = sp.csr_matrix(X); Xs.indices[5] = 10**7\n"
+        "try:\n"
+        "    FocalLossClassifier().fit(Xs, y)\n"
+        "except ValueError as exc:\n"
+        "    print('caught', exc)\n"
+    )
+    assert out.startswith("caught X is a malformed CSR matrix")
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("solver", ["lbfgs", "fista", "adam"])
+def test_int64_and_int32_csr_indices_give_the_same_model(n_classes, solver):
+    X, y = _data(n_classes)
+    X[np.abs(X) < 0.7] = 0.0
+    X32 = sp.csr_matrix(X)
+    X64 = X32.copy()
+    X64.indices = X64.indices.astype(np.int64)
+    X64.indptr = X64.indptr.astype(np.int64)
+    mixed = X32.copy()
+    mixed.indptr = mixed.indptr.astype(np.int64)
+    params = {"solver": solver, "random_state": 0, "max_iter": 30}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = FocalLossClassifier(**params).fit(X32, y)
+        for Xs in (X64, mixed):
+            model = FocalLossClassifier(**params).fit(Xs, y)
+            np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                model.predict_proba(Xs), ref.predict_proba(X32), rtol=1e-12
+            )
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "fista", "sgd", "adam"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_max_iter_zero_returns_the_starting_point(solver, n_classes):
+    X, y = _data(n_classes)
+    with pytest.warns(ConvergenceWarning, match=r"ran no iteration \(max_iter=0\)"):
+        model = FocalLossClassifier(solver=solver, max_iter=0).fit(X, y)
+    assert model.n_iter_.tolist() == [0]
+    assert not np.any(model.coef_) and not np.any(model.intercept_)
+    # with warm_start the starting point is the previous solution
+    model.set_params(
+        max_iter=50, warm_start=True, tol=None if solver in ("sgd", "adam") else 1e-4
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    previous = model.coef_.copy()
+    model.set_params(max_iter=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.coef_, previous)
+    assert model.n_iter_.tolist() == [0]
+
+
+def test_max_iter_zero_matches_logistic_regression_semantics():
+    X, y = _data(2)
+    reference = LogisticRegression(solver="newton-cg", max_iter=0)
+    with pytest.warns(ConvergenceWarning):
+        reference.fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        model = FocalLossClassifier(gamma=0.0, max_iter=0).fit(X, y)
+    assert model.n_iter_.tolist() == reference.n_iter_.tolist() == [0]
+    np.testing.assert_array_equal(model.coef_, reference.coef_)

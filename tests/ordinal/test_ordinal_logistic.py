@@ -302,3 +302,149 @@ def test_pipeline_and_grid_search_with_ordinal_scorers():
             cv=3,
         ).fit(data.X, data.y)
         assert np.isfinite(search.best_score_)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _run_child(code):
+    """Run ``code`` in a fresh interpreter: a segfault fails the test, not the run."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    "method",
+    ["fit", "predict", "predict_proba", "predict_log_proba", "predict_median",
+     "predict_cumulative_proba", "latent_score", "score"],
+)  # fmt: skip
+def test_malformed_csr_is_rejected_before_any_kernel(method):
+    data = make_star_ratings(300, n_features=4, random_state=3)
+    bad = sp.csr_matrix(data.X)
+    bad.indices[5] = 10**7
+    model = OrdinalLogisticRegression().fit(data.X, data.y)
+    call = {
+        "fit": lambda: OrdinalLogisticRegression().fit(bad, data.y),
+        "score": lambda: model.score(bad, data.y),
+    }.get(method, lambda: getattr(model, method)(bad))
+    with pytest.raises(
+        ValueError, match=r"X is a malformed CSR matrix: column index 10000000"
+    ):
+        call()
+
+
+def test_malformed_csr_no_longer_crashes_the_process():
+    out = _run_child(
+        "import numpy as np, scipy.sparse as sp\n"
+        "from mlfound.ordinal import OrdinalLogisticRegression\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.normal(size=(300, 4))\n"
+        "y = np.digitize(X[:, 0] + rng.logistic(size=300), [-1, 0, 1])\n"
+        "Xs = sp.csr_matrix(X); Xs.indices[5] = 10**7\n"
+        "try:\n"
+        "    OrdinalLogisticRegression().fit(Xs, y)\n"
+        "except ValueError as exc:\n"
+        "    print('caught', exc)\n"
+    )
+    assert out.startswith("caught X is a malformed CSR matrix")
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_int64_and_int32_csr_indices_give_the_same_model(solver):
+    data = make_star_ratings(400, n_features=5, random_state=4)
+    X = data.X.copy()
+    X[np.abs(X) < 0.5] = 0.0
+    X32 = sp.csr_matrix(X)
+    X64 = X32.copy()
+    X64.indices = X64.indices.astype(np.int64)
+    X64.indptr = X64.indptr.astype(np.int64)
+    ref = OrdinalLogisticRegression(solver=solver).fit(X32, data.y)
+    model = OrdinalLogisticRegression(solver=solver).fit(X64, data.y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-12)
+    np.testing.assert_allclose(model.thresholds_, ref.thresholds_, rtol=1e-12)
+    np.testing.assert_allclose(
+        model.predict_proba(X64), ref.predict_proba(X32), rtol=1e-12
+    )
+
+
+def _separable(n_classes, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(200, 3))
+    y = np.digitize(X[:, 0] - 0.5 * X[:, 1], np.linspace(-0.8, 0.8, n_classes - 1))
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+@pytest.mark.parametrize("n_classes", [2, 3, 4])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_separable_data_without_penalty_warns(solver, n_classes, sparse):
+    X, y = _separable(n_classes)
+    X = sp.csr_matrix(X) if sparse else X
+    boundaries = ", ".join(f"{k} | {k + 1}" for k in range(n_classes - 1))
+    with pytest.warns(ConvergenceWarning) as record:
+        model = OrdinalLogisticRegression(C=np.inf, solver=solver).fit(X, y)
+    messages = [str(w.message) for w in record]
+    match = [m for m in messages if "maximum-likelihood estimate does not exist" in m]
+    assert len(match) == 1, messages
+    assert f"at the boundaries {boundaries}:" in match[0]
+    assert "Use a finite C" in match[0]
+    # an independent witness that no maximum exists: doubling the fitted
+    # parameters lowers the unpenalised loss further
+    loss = CumulativeLinkLoss(X, y, np.ones(len(y)), n_classes, "logit")
+    w = np.r_[model.coef_, cut_params(model.thresholds_)]
+    doubled = np.r_[2 * model.coef_, cut_params(2 * model.thresholds_)]
+    assert loss.value_and_grad(doubled)[0] < loss.value_and_grad(w)[0]
+    # a finite C has a finite optimum: no warning at all
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        OrdinalLogisticRegression(C=1.0, solver=solver).fit(X, y)
+
+
+def test_only_the_separated_boundary_is_named():
+    rng = np.random.default_rng(5)
+    x = np.r_[rng.uniform(-6, -4, 60), rng.uniform(0, 3, 240)]
+    y = np.r_[np.zeros(60, int), (rng.uniform(0, 3, 240) < x[60:]).astype(int) + 1]
+    X = x[:, None]
+    # in one dimension a boundary cut off by a gap is a recession direction
+    # only if the overlapping classes allow any slope; here they do not, so
+    # the maximum exists (warn nothing) ...
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        OrdinalLogisticRegression(C=np.inf).fit(X, y)
+    # ... while an indicator of class 0 (constant on the other classes)
+    # gives one along which only boundary 0 sharpens
+    X2 = np.c_[rng.normal(size=300) + y, (y == 0).astype(float)]
+    with pytest.warns(ConvergenceWarning, match=r"at the boundaries 0 \| 1: "):
+        OrdinalLogisticRegression(C=np.inf).fit(X2, y)
+
+
+def test_overlapping_classes_without_penalty_do_not_warn():
+    from sklearn.datasets import load_iris
+
+    data = make_star_ratings(1000, n_features=3, random_state=0)
+    X_iris, y_iris = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        OrdinalLogisticRegression(C=np.inf).fit(data.X, data.y)
+        # setosa is far from the others, yet the shared slope is pinned by
+        # versicolor | virginica, which overlap: the maximum exists
+        OrdinalLogisticRegression(C=np.inf).fit(X_iris, y_iris)
+
+
+def test_max_iter_zero_returns_the_starting_point():
+    data = make_star_ratings(300, n_features=3, random_state=6)
+    with pytest.warns(ConvergenceWarning, match=r"ran no iteration \(max_iter=0\)"):
+        model = OrdinalLogisticRegression(max_iter=0).fit(data.X, data.y)
+    assert model.n_iter_ == 0
+    np.testing.assert_array_equal(model.coef_, 0.0)
+    # the intercept-only cut points: logits of the cumulative class shares
+    shares = np.cumsum(np.bincount(np.searchsorted(model.classes_, data.y)))[:-1]
+    np.testing.assert_allclose(
+        model.thresholds_, scipy.special.logit(shares / len(data.y)), rtol=1e-12
+    )

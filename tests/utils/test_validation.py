@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from mlfound.utils.validation import (
     check_finite_target,
@@ -7,6 +8,7 @@ from mlfound.utils.validation import (
     check_positive_integers,
     check_probabilities,
     check_sample_weight,
+    check_sparse_structure,
 )
 
 
@@ -107,3 +109,94 @@ def test_check_sample_weight_defaults_and_rejects_negative():
     np.testing.assert_array_equal(check_sample_weight(None, X), np.ones(3))
     with pytest.raises(ValueError, match="[Nn]egative"):
         check_sample_weight(np.array([1.0, -1.0, 1.0]), X)
+
+
+def _csr(seed=0, index_dtype=np.int32):
+    X = sp.random(40, 15, density=0.3, format="csr", random_state=seed)
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    return X
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_check_sparse_structure_accepts_valid_matrices(index_dtype):
+    X = _csr(index_dtype=index_dtype)
+    assert check_sparse_structure(X) is X
+    unsigned = X.copy()
+    unsigned.indices = unsigned.indices.astype(np.uint64)
+    assert check_sparse_structure(unsigned) is unsigned
+    for other in (
+        X.tocsc(),
+        X.tocoo(),
+        sp.csr_array(X),
+        X.toarray(),
+        sp.csr_matrix((3, 0)),
+    ):
+        assert check_sparse_structure(other) is other
+
+
+def _break(X, how):
+    X = X.copy()
+    if how == "column too large":
+        X.indices[5] = 10**7
+    elif how == "negative column":
+        X.indices[5] = -1
+    elif how == "column equal to n_features":
+        X.indices[-1] = X.shape[1]
+    elif how == "short indptr":
+        X.indptr = X.indptr[:-1]
+    elif how == "indptr not at 0":
+        X.indptr = X.indptr + 1
+    elif how == "decreasing indptr":
+        X.indptr[10] = X.indptr[12] + 1
+    elif how == "indptr past the data":
+        X.indptr[-1] += 1
+    elif how == "float indices":
+        X.indices = X.indices.astype(np.float64)
+    elif how == "data shorter than indices":
+        X.data = X.data[:-1]
+    return X
+
+
+@pytest.mark.parametrize(
+    ("how", "match"),
+    [
+        ("column too large", r"column index 10000000 is outside \[0, 15\)"),
+        ("negative column", r"column index -1 is outside \[0, 15\)"),
+        ("column equal to n_features", r"column index 15 is outside \[0, 15\)"),
+        ("short indptr", "indptr has 40 entries where its shape .* needs 41"),
+        ("indptr not at 0", "indptr starts at 1, not 0"),
+        ("decreasing indptr", "indptr decreases"),
+        ("indptr past the data", "indptr ends at"),
+        ("float indices", "indices must be a 1-d integer array"),
+        ("data shorter than indices", "indices has .* entries but data has shape"),
+    ],
+)
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_check_sparse_structure_rejects_malformed_csr(how, match, index_dtype):
+    X = _break(_csr(index_dtype=index_dtype), how)
+    with pytest.raises(ValueError, match=r"X is a malformed CSR matrix: " + match):
+        check_sparse_structure(X)
+    if how != "float indices":  # scipy itself agrees they are malformed
+        with pytest.raises(ValueError):
+            X.copy().check_format(full_check=True)
+
+
+def test_check_sparse_structure_other_formats_and_name():
+    X = _csr()
+    csc = X.tocsc()
+    csc.indices[0] = 40
+    with pytest.raises(ValueError, match=r"Xt is a malformed CSC matrix: row index 40"):
+        check_sparse_structure(csc, name="Xt")
+    coo = X.tocoo(copy=True)
+    coo.col[3] = 99
+    with pytest.raises(ValueError, match=r"malformed COO matrix: column index 99"):
+        check_sparse_structure(coo)
+
+
+def test_check_sparse_structure_compares_huge_unsigned_indices_without_wrapping():
+    X = _csr()
+    X.indices = X.indices.astype(np.uint64)
+    X.indices[0] = np.iinfo(np.uint64).max  # -1 once cast to int64
+    with pytest.raises(ValueError, match=r"column index 18446744073709551615"):
+        check_sparse_structure(X)
