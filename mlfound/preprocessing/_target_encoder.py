@@ -25,10 +25,12 @@ from sklearn.utils.validation import (
 )
 
 from mlfound._kernels.factorize import _relabel, factorize, lookup
-from mlfound._kernels.groupby import _group_fold_sums, _group_sums
+from mlfound._kernels.groupby import _group_cell_sums, _group_fold_sums, _group_sums
 from mlfound._kernels.shuffle import shuffle_like_randomstate
 from mlfound.preprocessing._target_encoder_fast import (
+    _cell_fold_totals,
     _cross_fit_encode,
+    _cross_fit_encode_cells,
     _encode_table,
     _first_appearance_codes,
     _gather,
@@ -41,6 +43,7 @@ from mlfound.utils._param_validation import (
     _fit_context,
 )
 from mlfound.utils.validation import (
+    check_cv_splits,
     check_feature_names_in,
     check_finite_target,
     check_sample_weight,
@@ -579,14 +582,14 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------- CV folds
 
     def _folds(self, X, y, y_codes, n_samples, params):
-        """Fold of each row, or the explicit (train, test) pairs."""
-        from sklearn.model_selection import (
-            GroupKFold,
-            KFold,
-            StratifiedGroupKFold,
-            StratifiedKFold,
-        )
+        """Fold of each row, the number of folds and what else is needed.
 
+        The third item is ``None`` (every row in one validation fold, every
+        training set its complement), a mask of the rows in no validation
+        fold (given one extra pseudo-fold; their encodings are NaN), or the
+        validated ``(train, test)`` pairs when a training set is not the
+        complement of its fold (``train`` is ``None`` where it is).
+        """
         classifier = self.target_type_ != "continuous"
         cv = check_cv(
             self.cv,
@@ -605,41 +608,34 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             split_params = split_params.splitter.split
         else:
             split_params = {}
-        folds = np.full(n_samples, -1, dtype=np.int32)
-        pairs = []
-        partition = True
-        n_folds = 0
-        for train, test in cv.split(X, y, **split_params):
-            test = np.asarray(test)
-            if test.dtype == bool:
-                test = np.flatnonzero(test)
-            if np.any(folds[test] >= 0):
-                raise ValueError(
-                    "The validation folds of cv overlap: a row would get two "
-                    "out-of-fold encodings. Pass a splitter whose validation "
-                    "folds are disjoint (KFold, StratifiedKFold, GroupKFold, "
-                    "TimeSeriesSplit)."
-                )
-            folds[test] = n_folds
-            n_folds += 1
-            if not isinstance(
-                cv, (KFold, StratifiedKFold, GroupKFold, StratifiedGroupKFold)
-            ):
-                train = np.asarray(train)
-                if train.dtype == bool:
-                    train = np.flatnonzero(train)
-                if len(train) + len(test) != n_samples:
-                    partition = False
-                pairs.append((train, test))
-        if n_folds == 0:
+        splits = check_cv_splits(
+            cv.split(X, y, **split_params),
+            n_samples,
+            name="cv",
+            disjoint_test=True,
+            complement_train=True,
+        )
+        if not splits:
             raise ValueError(
                 "cv yielded no folds: fit_transform needs at least one "
                 "(train, validation) split. Check the splitter and its data."
             )
-        folds = _small_folds(folds, n_folds)
-        if partition and np.all(folds >= 0):
-            return folds, n_folds, None
-        return folds, n_folds, pairs
+        n_folds = len(splits)
+        folds = np.full(n_samples, -1, dtype=np.int32)
+        for k, (_, test) in enumerate(splits):
+            folds[test] = k
+        if all(train is None for train, _ in splits):
+            # Every training set is the complement of its fold: the fold
+            # statistics serve all folds at once. Rows in no validation fold
+            # (PredefinedSplit's -1) go to one more pseudo-fold, encoded NaN.
+            uncovered = folds < 0
+            if uncovered.any():
+                folds[uncovered] = n_folds
+                return _small_folds(folds, n_folds + 1), n_folds + 1, uncovered
+            return _small_folds(folds, n_folds), n_folds, None
+        # Training sets that are not the complement of their fold: encode
+        # each fold from its own training rows.
+        return _small_folds(folds, n_folds), n_folds, splits
 
     # --------------------------------------------------------- statistics
 
@@ -653,33 +649,60 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         smooth = 0.0 if auto else float(self.smooth)
         self.categories_ = []
         self._stats = []
-        pairs = None
+        pairs = uncovered = None
         if split is not None:
-            folds, n_folds, pairs = split
+            folds, n_folds, extra = split
+            if isinstance(extra, np.ndarray):
+                uncovered = extra  # rows of the pseudo-fold, encoded NaN
+            else:
+                pairs = extra
         if split is None or pairs is not None:
             self._total = _totals(stacked, weights, n_values)
+        n_samples = stacked.shape[0]
         for f, column in enumerate(columns):
             categories, codes = self._fit_column(column, f)
             n_cat = len(categories)
             self.categories_.append(categories)
             if split is not None and pairs is None:
-                stats = _group_fold_sums(
-                    codes, folds, stacked, weights, n_cat + 1, n_folds
-                )
+                col0 = f * n_values
+                dense = _dense_fold_table(n_cat + 1, n_folds, n_samples)
+                if dense:
+                    stats = _group_fold_sums(
+                        codes, folds, stacked, weights, n_cat + 1, n_folds
+                    )
+                else:
+                    cell_codes, cells, stats = _group_cell_sums(
+                        codes, folds, stacked, weights, n_folds
+                    )
                 if f == 0:
                     # Every row is in one (category or "none", fold) cell: the
                     # per-fold totals come for free from the first feature.
-                    fold_stats = stats.sum(axis=0)
+                    if dense:
+                        fold_stats = stats.sum(axis=0)
+                    else:
+                        fold_stats = _cell_fold_totals(cells, stats, n_folds)
                     fold_w, fold_s = fold_stats[:, 0], fold_stats[:, 1:]
                     self._total = (fold_w.sum(), fold_s.sum(axis=0))
                     fold_prior, fold_var = _fold_priors(
                         self._total, fold_w, fold_s, n_values
                     )
-                # Overwrites ``stats``; returns the full-data statistics.
-                totals = _cross_fit_encode(
-                    codes, folds, stats, n_values, fold_prior, fold_var, smooth,
-                    auto, self._shift, out, f * n_values, weights is None,
-                )  # fmt: skip
+                # Both return the full-data statistics (the dense kernel
+                # overwrites ``stats``).
+                if dense:
+                    totals = _cross_fit_encode(
+                        codes, folds, stats, n_values, fold_prior, fold_var,
+                        smooth, auto, self._shift, out, col0, weights is None,
+                    )  # fmt: skip
+                else:
+                    totals = _cross_fit_encode_cells(
+                        cell_codes, cells, stats, n_cat, n_folds, n_values,
+                        fold_prior, fold_var, smooth, auto, self._shift, out,
+                        col0,
+                    )  # fmt: skip
+                    del cell_codes, cells
+                del stats
+                if uncovered is not None:
+                    out[uncovered, col0 : col0 + n_values] = np.nan
                 counts, sums = totals[:, 0], totals[:, 1:]
             else:
                 stats = _group_sums(codes, stacked, weights, n_cat + 1)
@@ -704,6 +727,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         folds, n_folds, pairs = split
         out[folds < 0, col0 : col0 + n_values] = np.nan
         for train, test in pairs:
+            if train is None:  # the complement of test
+                train = np.ones(codes.shape[0], dtype=bool)
+                train[test] = False
             w = None if weights is None else weights[train]
             stats = _group_sums(codes[train], stacked[train], w, n_cat + 1)
             counts, sums = stats[:n_cat, 0], stats[:n_cat, 1:]
@@ -957,6 +983,18 @@ def _type_of_target(y):
         kind = "multiclass" if len(uniques) > 2 else "binary"
         return kind, uniques, codes
     return type_of_target(y, input_name="y"), None, None
+
+
+# The dense (category, fold) table is used while it has at most this many
+# cells per row (plus a floor for small data): always for the default 5
+# folds; beyond, only the cells that occur are kept (at most one per row).
+_DENSE_CELLS_PER_ROW = 8
+_DENSE_CELLS_FLOOR = 1 << 16
+
+
+def _dense_fold_table(n_groups, n_folds, n_samples):
+    """Whether the dense ``(n_groups, n_folds)`` fold table is small enough."""
+    return n_groups * n_folds <= _DENSE_CELLS_PER_ROW * n_samples + _DENSE_CELLS_FLOOR
 
 
 def _small_folds(folds, n_folds):
