@@ -578,6 +578,25 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                         f"categories[{j}] must be sorted and unique for numeric "
                         f"features."
                     )
+            else:
+                # Codes are positions in the categories: a repeated value or
+                # a missing one before the end would shift every later code.
+                cats = cats.astype(object)
+                missing = np.fromiter(map(_is_missing, cats), bool, len(cats))
+                if missing[:-1].any():
+                    raise ValueError(
+                        f"categories[{j}]: a missing value (None or NaN) must be "
+                        f"last, and appear once."
+                    )
+                known = cats[:-1] if missing[-1:].any() else cats
+                n_distinct = (
+                    len(pd.unique(known)) if pd is not None else len(set(known))
+                )
+                if n_distinct != len(known):
+                    raise ValueError(
+                        f"categories[{j}] holds repeated values; give each "
+                        f"category once."
+                    )
 
     # ------------------------------------------------------------- CV folds
 
@@ -753,11 +772,16 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         n_values = values.shape[1]
         w_old, s_old = self._total
         w_new, s_new = _totals(stacked, weights, n_values)
-        self._total = (w_old + w_new, s_old + s_new)
+        # Nothing is stored before every column has merged: a batch that
+        # raises leaves the fitted state as it was.
+        new_categories, new_stats = [], []
         for f, column in enumerate(columns):
             old_categories = self.categories_[f]
             if self.categories == "auto":
                 batch_categories, codes = self._fit_column(column, f)
+                _check_same_category_kind(
+                    old_categories, batch_categories, self._feature_name(f)
+                )
                 categories, old_index, new_index = _merge_categories(
                     old_categories, batch_categories
                 )
@@ -776,8 +800,11 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             merged_sums[old_index] += old_sums
             merged_counts[new_index] += counts[:n_batch]
             merged_sums[new_index] += sums[:n_batch]
-            self.categories_[f] = categories
-            self._stats[f] = (merged_counts, merged_sums)
+            new_categories.append(categories)
+            new_stats.append((merged_counts, merged_sums))
+        self.categories_ = new_categories
+        self._stats = new_stats
+        self._total = (w_old + w_new, s_old + s_new)
         self._update_encodings()
 
     def _update_encodings(self):
@@ -1166,12 +1193,49 @@ def _factorize_categorical(column):
     return mapping[raw], categories
 
 
+def _category_kind(categories):
+    """ "numeric", "string" or another pandas inferred kind of the categories."""
+    known = (
+        categories[:-1]
+        if len(categories) and _is_missing(categories[-1])
+        else (categories)
+    )
+    if len(known) == 0:
+        return None
+    if known.dtype.kind in "iufb":
+        return "numeric"
+    if pd is not None:
+        kind = pd.api.types.infer_dtype(known, skipna=True)
+    else:  # pragma: no cover
+        first = known[0]
+        kind = "string" if isinstance(first, str) else type(first).__name__
+    if kind in ("integer", "floating", "mixed-integer-float", "boolean", "decimal"):
+        return "numeric"
+    return kind
+
+
+def _check_same_category_kind(old, new, name):
+    """Raise if a ``partial_fit`` batch's categories differ in type from fitted."""
+    old_kind, new_kind = _category_kind(old), _category_kind(new)
+    if old_kind is None or new_kind is None or old_kind == new_kind:
+        return
+    raise TypeError(
+        f"Feature {name!r} of X holds {new_kind} values in this partial_fit "
+        f"batch, but the encoder was fitted on {old_kind} categories "
+        f"(categories_ = {old[:3].tolist()!r}...). The categories' type must "
+        f"match what was fitted: convert the column the same way in every "
+        f"batch (e.g. .astype(str))."
+    )
+
+
 def _merge_categories(old, new):
     """Sorted union of two category arrays and where each old/new one goes."""
     old_missing = len(old) > 0 and _is_missing(old[-1])
     new_missing = len(new) > 0 and _is_missing(new[-1])
     old_known = old[:-1] if old_missing else old
     new_known = new[:-1] if new_missing else new
+    if old_known.dtype.kind in "iu" and new_known.dtype.kind in "iu":
+        old_known, new_known = _common_integers(old_known, new_known)
     if old_known.dtype.kind in "iuf" and new_known.dtype.kind in "iuf":
         union = np.union1d(old_known, new_known)
         old_index = np.searchsorted(union, old_known)
@@ -1187,6 +1251,26 @@ def _merge_categories(old, new):
         if new_missing:
             new_index = np.append(new_index, len(union) - 1)
     return union, old_index, new_index
+
+
+def _common_integers(a, b):
+    """Two integer arrays in one dtype that holds both exactly.
+
+    ``np.union1d`` of uint64 and int64 would go through float64 and lose
+    every value above 2**53; values that need both signs and more than 63
+    bits become Python ints (an object array).
+    """
+    if a.dtype == b.dtype or np.uint64 not in (a.dtype, b.dtype):
+        return a, b
+    signed = a if a.dtype != np.uint64 else b
+    unsigned = b if signed is a else a
+    if len(unsigned) == 0 or unsigned.max() <= np.iinfo(np.int64).max:
+        dtype = np.int64
+    elif len(signed) == 0 or signed.min() >= 0:
+        dtype = np.uint64
+    else:
+        dtype = object
+    return a.astype(dtype), b.astype(dtype)
 
 
 def _append_missing(categories, fill):
