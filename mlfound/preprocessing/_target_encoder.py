@@ -122,7 +122,11 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         :class:`~sklearn.model_selection.TimeSeriesSplit`, whose training sets
         are the earlier rows only; rows that are in no validation fold (the
         first window of a time-series split) have no out-of-fold encoding and
-        are returned as NaN.
+        are returned as NaN. Explicit ``(train, test)`` pairs are checked
+        first (integer indices in ``[0, n_samples)`` or boolean masks,
+        disjoint validation folds). Memory stays proportional to the number
+        of rows however many folds there are (e.g.
+        :class:`~sklearn.model_selection.LeaveOneOut`): see the user guide.
 
     strategy : {"cross_fit", "ordered", "time_ordered"}, default="cross_fit"
         How ``fit_transform`` keeps each row's label out of its encoding:
