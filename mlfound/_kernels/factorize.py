@@ -187,6 +187,9 @@ def _float_keys(values):
     return values.view(np.int64), missing
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
 def _dense_width(vmin, vmax, n):
     width = int(vmax) - int(vmin) + 1
     return width if width <= max(4 * n, 1 << 16) else None
@@ -205,8 +208,9 @@ def factorize(values):
     codes : ndarray of shape (n_samples,), int32
         Index of each value in ``uniques``; ``-1`` where the value is NaN.
     uniques : ndarray of shape (n_uniques,)
-        The sorted distinct values (NaN excluded), in the dtype of ``values``
-        (``int64`` for integer and boolean input, ``float64`` for floats).
+        The sorted distinct values (NaN excluded): ``uint64`` for ``uint64``
+        input (values above ``2**63 - 1`` keep their value), ``int64`` for
+        other integer and boolean input, ``float64`` for floats.
 
     Examples
     --------
@@ -224,6 +228,16 @@ def factorize(values):
     if values.shape[0] == 0:
         empty = np.empty(0, np.float64 if values.dtype.kind == "f" else np.int64)
         return np.empty(0, dtype=np.int32), empty
+    if values.dtype == np.uint64:
+        if values.max() > _INT64_MAX:
+            # Values above 2**63 - 1 would wrap in int64: hash their 64-bit
+            # pattern (a bijection) and sort the uniques as uint64.
+            codes, keys = _factorize_hash(values.view(np.int64), None)
+            uniques = keys.view(np.uint64)
+            order = np.argsort(uniques, kind="stable")
+            return _relabel(codes, order), uniques[order]
+        codes, uniques = factorize(values.astype(np.int64))
+        return codes, uniques.astype(np.uint64)
     if values.dtype.kind in "iub":
         values = values.astype(np.int64, copy=False)
         vmin, vmax = values.min(), values.max()
@@ -268,15 +282,41 @@ def lookup(values, categories):
     values = np.ascontiguousarray(values)
     categories = np.asarray(categories)
     if values.dtype.kind in "iub" and categories.dtype.kind in "iub":
-        values = values.astype(np.int64, copy=False)
-        categories = np.ascontiguousarray(categories, dtype=np.int64)
         if categories.shape[0] == 0 or values.shape[0] == 0:
             return np.full(values.shape[0], -1, dtype=np.int32)
+        # Mixed signed/uint64 input is compared on the 64-bit patterns (a
+        # bijection on each side); the only false matches are a negative
+        # value against a uint64 above 2**63 - 1, or the other way round.
+        unmatched = _wrapping_values(values, categories)
+        values = _as_int64_bits(values)
+        categories = np.ascontiguousarray(_as_int64_bits(categories))
         vmin, vmax = categories.min(), categories.max()
         width = _dense_width(vmin, vmax, values.shape[0])
         if width is not None:
-            return _lookup_dense(values, categories, vmin, width)
-        return _lookup_hash(values, None, categories)
+            codes = _lookup_dense(values, categories, vmin, width)
+        else:
+            codes = _lookup_hash(values, None, categories)
+        if unmatched is not None:
+            codes[unmatched] = -1
+        return codes
     keys, missing = _float_keys(values)
     category_keys, _ = _float_keys(categories)
     return _lookup_hash(keys, missing, np.ascontiguousarray(category_keys))
+
+
+def _as_int64_bits(values):
+    """Integers as int64: a view of the bits for uint64, a cast otherwise."""
+    if values.dtype == np.uint64:
+        return values.view(np.int64)
+    return values.astype(np.int64, copy=False)
+
+
+def _wrapping_values(values, categories):
+    """Mask of the values whose int64 bits could alias a different category."""
+    big_values = values.dtype == np.uint64 and values.max() > _INT64_MAX
+    big_categories = categories.dtype == np.uint64 and categories.max() > _INT64_MAX
+    if big_categories and values.dtype.kind == "i":
+        return values < 0  # a negative value equals no uint64 category
+    if big_values and categories.dtype.kind == "i":
+        return values > _INT64_MAX  # no signed category is that large
+    return None

@@ -6,7 +6,12 @@ sum of one or more value columns per code, optionally split by fold. These
 kernels compute all of it in a single pass over the rows.
 
 ``group_sums`` is the validated entry point; ``_group_sums`` and
-``_group_fold_sums`` are the jitted kernels behind it. They return one table
+``_group_fold_sums`` are the jitted kernels behind it. ``_group_fold_sums``
+fills a dense ``(n_groups, n_folds)`` table, right for a few folds; with many
+folds (leave-one-out, group k-fold over many groups) most of its cells are
+empty, and ``_group_cell_sums`` keeps only the (group, fold) cells that occur
+(at most one per row), so that memory follows the data and not
+``n_groups * n_folds``. They return one table
 ``stats`` whose last axis holds the weighted count (``stats[..., 0]``) then
 the weighted sums (``stats[..., 1:]``): the count and the sums a row updates
 are adjacent in memory, so a row with a scattered code costs one cache miss,
@@ -15,6 +20,7 @@ not one per output array.
 
 import numpy as np
 
+from mlfound._kernels.factorize import factorize
 from mlfound._kernels.prefetch import prefetch, prefetch_distance
 from mlfound.utils._jit import njit
 
@@ -64,6 +70,38 @@ def _group_fold_sums(codes, folds, values, weights, n_groups, n_folds):
     return stats
 
 
+def _group_cell_sums(codes, folds, values, weights, n_folds):
+    """Statistics of the (group, fold) cells that occur, and each row's cell.
+
+    The cell of row ``i`` is the key ``codes[i] * n_folds + folds[i]``; the
+    keys are factorized (sorted, so the cells of one group are adjacent and
+    in fold order) and ``stats[k]`` holds the weight and weighted sums of the
+    rows of cell ``k``, accumulated in row order like ``_group_fold_sums``:
+    the same numbers as the non-empty cells of the dense table, in
+    O(n_samples) memory however many groups and folds there are.
+
+    ``codes`` and ``folds`` must be non-negative and ``folds < n_folds``
+    (validated by the caller).
+
+    Returns
+    -------
+    cell_codes : ndarray of shape (n_samples,), int32
+        Index of each row's cell in ``cells``.
+    cells : ndarray of shape (n_cells,), int64
+        Sorted keys of the occurring cells: group ``cells // n_folds``, fold
+        ``cells % n_folds``.
+    stats : ndarray of shape (n_cells, 1 + n_values), float64
+        Weight, then weighted sums, per cell.
+    """
+    keys = codes.astype(np.int64)
+    keys *= n_folds
+    keys += folds
+    cell_codes, cells = factorize(keys)
+    del keys
+    stats = _group_sums(cell_codes, values, weights, cells.shape[0])
+    return cell_codes, cells, stats
+
+
 def _as_codes(codes, name, n_max):
     codes = np.ascontiguousarray(codes)
     if codes.ndim != 1 or codes.dtype.kind not in "iu":
@@ -71,18 +109,20 @@ def _as_codes(codes, name, n_max):
             f"{name} must be a 1-d integer array, got {codes.dtype} "
             f"with shape {codes.shape}."
         )
-    if codes.dtype not in (np.int32, np.int64, np.intp):
-        codes = codes.astype(np.intp)
     if codes.size:
-        low, high = codes.min(), codes.max()
+        # Range checked on the original dtype, as Python ints, before the
+        # cast: a uint64 above 2**63 must not wrap into a valid code.
+        low, high = int(codes.min()), int(codes.max())
         if n_max is None:
-            n_max = int(high) + 1
+            n_max = high + 1
         if low < 0 or high >= n_max:
             raise ValueError(
                 f"{name} must lie in [0, {n_max}); found values in [{low}, {high}]."
             )
     elif n_max is None:
         n_max = 0
+    if codes.dtype not in (np.int32, np.int64, np.intp):
+        codes = codes.astype(np.intp)
     return codes, int(n_max)
 
 

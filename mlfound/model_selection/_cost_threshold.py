@@ -45,6 +45,7 @@ from mlfound.utils._param_validation import (
     _fit_context,
 )
 from mlfound.utils.validation import (
+    check_cv_splits,
     check_finite_target,
     check_n_classes,
     check_sample_weight,
@@ -320,7 +321,9 @@ class CostSensitiveThresholdClassifier(
             val_index = np.arange(n_samples)
         else:
             cv = self._get_cv(y)
-            splits = list(cv.split(X, y, **routed_params.splitter.split))
+            splits = check_cv_splits(
+                cv.split(X, y, **routed_params.splitter.split), n_samples
+            )
             if not self.refit and len(splits) > 1:
                 raise ValueError(
                     f"refit=False needs a single train/validation split, but cv "

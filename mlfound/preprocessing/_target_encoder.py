@@ -25,10 +25,12 @@ from sklearn.utils.validation import (
 )
 
 from mlfound._kernels.factorize import _relabel, factorize, lookup
-from mlfound._kernels.groupby import _group_fold_sums, _group_sums
+from mlfound._kernels.groupby import _group_cell_sums, _group_fold_sums, _group_sums
 from mlfound._kernels.shuffle import shuffle_like_randomstate
 from mlfound.preprocessing._target_encoder_fast import (
+    _cell_fold_totals,
     _cross_fit_encode,
+    _cross_fit_encode_cells,
     _encode_table,
     _first_appearance_codes,
     _gather,
@@ -41,6 +43,7 @@ from mlfound.utils._param_validation import (
     _fit_context,
 )
 from mlfound.utils.validation import (
+    check_cv_splits,
     check_feature_names_in,
     check_finite_target,
     check_sample_weight,
@@ -119,7 +122,11 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         :class:`~sklearn.model_selection.TimeSeriesSplit`, whose training sets
         are the earlier rows only; rows that are in no validation fold (the
         first window of a time-series split) have no out-of-fold encoding and
-        are returned as NaN.
+        are returned as NaN. Explicit ``(train, test)`` pairs are checked
+        first (integer indices in ``[0, n_samples)`` or boolean masks,
+        disjoint validation folds). Memory stays proportional to the number
+        of rows however many folds there are (e.g.
+        :class:`~sklearn.model_selection.LeaveOneOut`): see the user guide.
 
     strategy : {"cross_fit", "ordered", "time_ordered"}, default="cross_fit"
         How ``fit_transform`` keeps each row's label out of its encoding:
@@ -575,18 +582,37 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                         f"categories[{j}] must be sorted and unique for numeric "
                         f"features."
                     )
+            else:
+                # Codes are positions in the categories: a repeated value or
+                # a missing one before the end would shift every later code.
+                cats = cats.astype(object)
+                missing = np.fromiter(map(_is_missing, cats), bool, len(cats))
+                if missing[:-1].any():
+                    raise ValueError(
+                        f"categories[{j}]: a missing value (None or NaN) must be "
+                        f"last, and appear once."
+                    )
+                known = cats[:-1] if missing[-1:].any() else cats
+                n_distinct = (
+                    len(pd.unique(known)) if pd is not None else len(set(known))
+                )
+                if n_distinct != len(known):
+                    raise ValueError(
+                        f"categories[{j}] holds repeated values; give each "
+                        f"category once."
+                    )
 
     # ------------------------------------------------------------- CV folds
 
     def _folds(self, X, y, y_codes, n_samples, params):
-        """Fold of each row, or the explicit (train, test) pairs."""
-        from sklearn.model_selection import (
-            GroupKFold,
-            KFold,
-            StratifiedGroupKFold,
-            StratifiedKFold,
-        )
+        """Fold of each row, the number of folds and what else is needed.
 
+        The third item is ``None`` (every row in one validation fold, every
+        training set its complement), a mask of the rows in no validation
+        fold (given one extra pseudo-fold; their encodings are NaN), or the
+        validated ``(train, test)`` pairs when a training set is not the
+        complement of its fold (``train`` is ``None`` where it is).
+        """
         classifier = self.target_type_ != "continuous"
         cv = check_cv(
             self.cv,
@@ -605,41 +631,34 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             split_params = split_params.splitter.split
         else:
             split_params = {}
-        folds = np.full(n_samples, -1, dtype=np.int32)
-        pairs = []
-        partition = True
-        n_folds = 0
-        for train, test in cv.split(X, y, **split_params):
-            test = np.asarray(test)
-            if test.dtype == bool:
-                test = np.flatnonzero(test)
-            if np.any(folds[test] >= 0):
-                raise ValueError(
-                    "The validation folds of cv overlap: a row would get two "
-                    "out-of-fold encodings. Pass a splitter whose validation "
-                    "folds are disjoint (KFold, StratifiedKFold, GroupKFold, "
-                    "TimeSeriesSplit)."
-                )
-            folds[test] = n_folds
-            n_folds += 1
-            if not isinstance(
-                cv, (KFold, StratifiedKFold, GroupKFold, StratifiedGroupKFold)
-            ):
-                train = np.asarray(train)
-                if train.dtype == bool:
-                    train = np.flatnonzero(train)
-                if len(train) + len(test) != n_samples:
-                    partition = False
-                pairs.append((train, test))
-        if n_folds == 0:
+        splits = check_cv_splits(
+            cv.split(X, y, **split_params),
+            n_samples,
+            name="cv",
+            disjoint_test=True,
+            complement_train=True,
+        )
+        if not splits:
             raise ValueError(
                 "cv yielded no folds: fit_transform needs at least one "
                 "(train, validation) split. Check the splitter and its data."
             )
-        folds = _small_folds(folds, n_folds)
-        if partition and np.all(folds >= 0):
-            return folds, n_folds, None
-        return folds, n_folds, pairs
+        n_folds = len(splits)
+        folds = np.full(n_samples, -1, dtype=np.int32)
+        for k, (_, test) in enumerate(splits):
+            folds[test] = k
+        if all(train is None for train, _ in splits):
+            # Every training set is the complement of its fold: the fold
+            # statistics serve all folds at once. Rows in no validation fold
+            # (PredefinedSplit's -1) go to one more pseudo-fold, encoded NaN.
+            uncovered = folds < 0
+            if uncovered.any():
+                folds[uncovered] = n_folds
+                return _small_folds(folds, n_folds + 1), n_folds + 1, uncovered
+            return _small_folds(folds, n_folds), n_folds, None
+        # Training sets that are not the complement of their fold: encode
+        # each fold from its own training rows.
+        return _small_folds(folds, n_folds), n_folds, splits
 
     # --------------------------------------------------------- statistics
 
@@ -653,33 +672,60 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         smooth = 0.0 if auto else float(self.smooth)
         self.categories_ = []
         self._stats = []
-        pairs = None
+        pairs = uncovered = None
         if split is not None:
-            folds, n_folds, pairs = split
+            folds, n_folds, extra = split
+            if isinstance(extra, np.ndarray):
+                uncovered = extra  # rows of the pseudo-fold, encoded NaN
+            else:
+                pairs = extra
         if split is None or pairs is not None:
             self._total = _totals(stacked, weights, n_values)
+        n_samples = stacked.shape[0]
         for f, column in enumerate(columns):
             categories, codes = self._fit_column(column, f)
             n_cat = len(categories)
             self.categories_.append(categories)
             if split is not None and pairs is None:
-                stats = _group_fold_sums(
-                    codes, folds, stacked, weights, n_cat + 1, n_folds
-                )
+                col0 = f * n_values
+                dense = _dense_fold_table(n_cat + 1, n_folds, n_samples)
+                if dense:
+                    stats = _group_fold_sums(
+                        codes, folds, stacked, weights, n_cat + 1, n_folds
+                    )
+                else:
+                    cell_codes, cells, stats = _group_cell_sums(
+                        codes, folds, stacked, weights, n_folds
+                    )
                 if f == 0:
                     # Every row is in one (category or "none", fold) cell: the
                     # per-fold totals come for free from the first feature.
-                    fold_stats = stats.sum(axis=0)
+                    if dense:
+                        fold_stats = stats.sum(axis=0)
+                    else:
+                        fold_stats = _cell_fold_totals(cells, stats, n_folds)
                     fold_w, fold_s = fold_stats[:, 0], fold_stats[:, 1:]
                     self._total = (fold_w.sum(), fold_s.sum(axis=0))
                     fold_prior, fold_var = _fold_priors(
                         self._total, fold_w, fold_s, n_values
                     )
-                # Overwrites ``stats``; returns the full-data statistics.
-                totals = _cross_fit_encode(
-                    codes, folds, stats, n_values, fold_prior, fold_var, smooth,
-                    auto, self._shift, out, f * n_values, weights is None,
-                )  # fmt: skip
+                # Both return the full-data statistics (the dense kernel
+                # overwrites ``stats``).
+                if dense:
+                    totals = _cross_fit_encode(
+                        codes, folds, stats, n_values, fold_prior, fold_var,
+                        smooth, auto, self._shift, out, col0, weights is None,
+                    )  # fmt: skip
+                else:
+                    totals = _cross_fit_encode_cells(
+                        cell_codes, cells, stats, n_cat, n_folds, n_values,
+                        fold_prior, fold_var, smooth, auto, self._shift, out,
+                        col0,
+                    )  # fmt: skip
+                    del cell_codes, cells
+                del stats
+                if uncovered is not None:
+                    out[uncovered, col0 : col0 + n_values] = np.nan
                 counts, sums = totals[:, 0], totals[:, 1:]
             else:
                 stats = _group_sums(codes, stacked, weights, n_cat + 1)
@@ -704,6 +750,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         folds, n_folds, pairs = split
         out[folds < 0, col0 : col0 + n_values] = np.nan
         for train, test in pairs:
+            if train is None:  # the complement of test
+                train = np.ones(codes.shape[0], dtype=bool)
+                train[test] = False
             w = None if weights is None else weights[train]
             stats = _group_sums(codes[train], stacked[train], w, n_cat + 1)
             counts, sums = stats[:n_cat, 0], stats[:n_cat, 1:]
@@ -727,11 +776,16 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         n_values = values.shape[1]
         w_old, s_old = self._total
         w_new, s_new = _totals(stacked, weights, n_values)
-        self._total = (w_old + w_new, s_old + s_new)
+        # Nothing is stored before every column has merged: a batch that
+        # raises leaves the fitted state as it was.
+        new_categories, new_stats = [], []
         for f, column in enumerate(columns):
             old_categories = self.categories_[f]
             if self.categories == "auto":
                 batch_categories, codes = self._fit_column(column, f)
+                _check_same_category_kind(
+                    old_categories, batch_categories, self._feature_name(f)
+                )
                 categories, old_index, new_index = _merge_categories(
                     old_categories, batch_categories
                 )
@@ -750,8 +804,11 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             merged_sums[old_index] += old_sums
             merged_counts[new_index] += counts[:n_batch]
             merged_sums[new_index] += sums[:n_batch]
-            self.categories_[f] = categories
-            self._stats[f] = (merged_counts, merged_sums)
+            new_categories.append(categories)
+            new_stats.append((merged_counts, merged_sums))
+        self.categories_ = new_categories
+        self._stats = new_stats
+        self._total = (w_old + w_new, s_old + s_new)
         self._update_encodings()
 
     def _update_encodings(self):
@@ -959,6 +1016,18 @@ def _type_of_target(y):
     return type_of_target(y, input_name="y"), None, None
 
 
+# The dense (category, fold) table is used while it has at most this many
+# cells per row (plus a floor for small data): always for the default 5
+# folds; beyond, only the cells that occur are kept (at most one per row).
+_DENSE_CELLS_PER_ROW = 8
+_DENSE_CELLS_FLOOR = 1 << 16
+
+
+def _dense_fold_table(n_groups, n_folds, n_samples):
+    """Whether the dense ``(n_groups, n_folds)`` fold table is small enough."""
+    return n_groups * n_folds <= _DENSE_CELLS_PER_ROW * n_samples + _DENSE_CELLS_FLOOR
+
+
 def _small_folds(folds, n_folds):
     """Fold indices as int8 when they fit: less memory traffic per pass."""
     return folds.astype(np.int8, copy=False) if n_folds <= 127 else folds
@@ -1128,12 +1197,49 @@ def _factorize_categorical(column):
     return mapping[raw], categories
 
 
+def _category_kind(categories):
+    """ "numeric", "string" or another pandas inferred kind of the categories."""
+    known = (
+        categories[:-1]
+        if len(categories) and _is_missing(categories[-1])
+        else (categories)
+    )
+    if len(known) == 0:
+        return None
+    if known.dtype.kind in "iufb":
+        return "numeric"
+    if pd is not None:
+        kind = pd.api.types.infer_dtype(known, skipna=True)
+    else:  # pragma: no cover
+        first = known[0]
+        kind = "string" if isinstance(first, str) else type(first).__name__
+    if kind in ("integer", "floating", "mixed-integer-float", "boolean", "decimal"):
+        return "numeric"
+    return kind
+
+
+def _check_same_category_kind(old, new, name):
+    """Raise if a ``partial_fit`` batch's categories differ in type from fitted."""
+    old_kind, new_kind = _category_kind(old), _category_kind(new)
+    if old_kind is None or new_kind is None or old_kind == new_kind:
+        return
+    raise TypeError(
+        f"Feature {name!r} of X holds {new_kind} values in this partial_fit "
+        f"batch, but the encoder was fitted on {old_kind} categories "
+        f"(categories_ = {old[:3].tolist()!r}...). The categories' type must "
+        f"match what was fitted: convert the column the same way in every "
+        f"batch (e.g. .astype(str))."
+    )
+
+
 def _merge_categories(old, new):
     """Sorted union of two category arrays and where each old/new one goes."""
     old_missing = len(old) > 0 and _is_missing(old[-1])
     new_missing = len(new) > 0 and _is_missing(new[-1])
     old_known = old[:-1] if old_missing else old
     new_known = new[:-1] if new_missing else new
+    if old_known.dtype.kind in "iu" and new_known.dtype.kind in "iu":
+        old_known, new_known = _common_integers(old_known, new_known)
     if old_known.dtype.kind in "iuf" and new_known.dtype.kind in "iuf":
         union = np.union1d(old_known, new_known)
         old_index = np.searchsorted(union, old_known)
@@ -1149,6 +1255,26 @@ def _merge_categories(old, new):
         if new_missing:
             new_index = np.append(new_index, len(union) - 1)
     return union, old_index, new_index
+
+
+def _common_integers(a, b):
+    """Two integer arrays in one dtype that holds both exactly.
+
+    ``np.union1d`` of uint64 and int64 would go through float64 and lose
+    every value above 2**53; values that need both signs and more than 63
+    bits become Python ints (an object array).
+    """
+    if a.dtype == b.dtype or np.uint64 not in (a.dtype, b.dtype):
+        return a, b
+    signed = a if a.dtype != np.uint64 else b
+    unsigned = b if signed is a else a
+    if len(unsigned) == 0 or unsigned.max() <= np.iinfo(np.int64).max:
+        dtype = np.int64
+    elif len(signed) == 0 or signed.min() >= 0:
+        dtype = np.uint64
+    else:
+        dtype = object
+    return a.astype(dtype), b.astype(dtype)
 
 
 def _append_missing(categories, fill):

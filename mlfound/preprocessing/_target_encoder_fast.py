@@ -165,6 +165,77 @@ def _cross_fit_encode(
 
 
 @njit
+def _cell_fold_totals(cells, stats, n_folds):
+    """Sum of the cell statistics of each fold, over the groups in order.
+
+    Adds the cells in their sorted order, so each fold's total is summed over
+    the groups in the order the dense table's ``stats.sum(axis=0)`` uses.
+    """
+    width = stats.shape[1]
+    totals = np.zeros((n_folds, width), dtype=np.float64)
+    for k in range(cells.shape[0]):
+        f = cells[k] % n_folds
+        for m in range(width):
+            totals[f, m] += stats[k, m]
+    return totals
+
+
+@njit
+def _cross_fit_encode_cells(
+    cell_codes, cells, stats, n_categories, n_folds, n_values, fold_prior,
+    fold_var, smooth, auto, shift, out, col0,
+):  # fmt: skip
+    """Out-of-fold encoding of every row from the (category, fold) cells.
+
+    The sparse twin of :func:`_cross_fit_encode` for many folds: ``stats``
+    holds only the cells that occur (see
+    :func:`mlfound._kernels.groupby._group_cell_sums`; ``cells`` sorted,
+    category ``cells // n_folds``, fold ``cells % n_folds``), and each row
+    gathers the encoding of its own cell ``cell_codes[i]``. Category
+    ``n_categories`` collects the rows without a category, encoded with their
+    fold's prior. The arithmetic is that of the dense kernel, cell by cell,
+    so both give the same numbers.
+
+    Returns the full-data totals ``(n_categories, 1 + n_stacked)``.
+    """
+    n_cells = cells.shape[0]
+    width = stats.shape[1]
+    has_squares = width > 1 + n_values
+    totals = np.zeros((n_categories, width), dtype=np.float64)
+    for k in range(n_cells):
+        c = cells[k] // n_folds
+        if c < n_categories:
+            for m in range(width):
+                totals[c, m] += stats[k, m]
+    table = np.empty((n_cells, n_values), dtype=np.float64)
+    for k in range(n_cells):
+        c = cells[k] // n_folds
+        f = cells[k] % n_folds
+        if c >= n_categories:
+            for j in range(n_values):
+                table[k, j] = shift[j] + fold_prior[f, j]
+            continue
+        total_w = totals[c, 0]
+        w = total_w - stats[k, 0]
+        if w <= 1e-12 * total_w:
+            w = 0.0
+        for j in range(n_values):
+            s = totals[c, 1 + j] - stats[k, 1 + j]
+            if has_squares:
+                sq = totals[c, 1 + n_values + j] - stats[k, 1 + n_values + j]
+            else:
+                sq = s
+            table[k, j] = shift[j] + _encode_value(
+                w, s, sq, fold_prior[f, j], fold_var[f, j], smooth, auto
+            )
+    for i in range(cell_codes.shape[0]):
+        k = cell_codes[i]
+        for j in range(n_values):
+            out[i, col0 + j] = table[k, j]
+    return totals
+
+
+@njit
 def _ordered_encode(
     codes, order, values, squares, weights, n_categories, smooth, auto, shift,
     out, col0, past_only,

@@ -62,3 +62,28 @@ def test_hash_path_grows_its_table():
     values = np.concatenate([values, values[:1000]])
     _check(values)
     _check(values.astype(np.float64))
+
+
+def test_uint64_above_int64_max_keeps_value_and_dtype():
+    from mlfound._kernels.factorize import factorize, lookup
+
+    values = np.array([2**64 - 1, 0, 2**63, 2**64 - 1, 7], dtype=np.uint64)
+    codes, uniques = factorize(values)
+    assert uniques.dtype == np.uint64
+    np.testing.assert_array_equal(uniques, np.unique(values))
+    np.testing.assert_array_equal(uniques[codes], values)
+    small = factorize(np.array([3, 1, 3], dtype=np.uint64))[1]
+    assert small.dtype == np.uint64
+    np.testing.assert_array_equal(small, [1, 3])
+    # Lookup compares values, not bit patterns: int64 -1 is not 2**64 - 1.
+    np.testing.assert_array_equal(
+        lookup(np.array([-1, 7, 0]), uniques), np.array([-1, 1, 0], dtype=np.int32)
+    )
+    np.testing.assert_array_equal(
+        lookup(np.array([2**64 - 1, 2**63, 5], dtype=np.uint64), uniques),
+        np.array([3, 2, -1], dtype=np.int32),
+    )
+    np.testing.assert_array_equal(
+        lookup(np.array([2**64 - 1, 4], dtype=np.uint64), np.array([-1, 4])),
+        np.array([-1, 1], dtype=np.int32),
+    )

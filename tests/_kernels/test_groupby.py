@@ -127,3 +127,33 @@ def test_kernels_interleave_counts_and_sums_on_big_tables(n_values):
     np.testing.assert_array_equal(
         fold_stats[..., 0].ravel(), np.bincount(cells, minlength=n_groups * n_folds)
     )
+
+
+def test_group_sums_range_check_does_not_wrap_uint64():
+    from mlfound._kernels.groupby import group_sums
+
+    codes = np.array([0, 2**63 + 1], dtype=np.uint64)
+    with pytest.raises(
+        ValueError, match=r"codes must lie in \[0, 3\).*\[0, 9223372036854775809\]"
+    ):
+        group_sums(codes, np.ones(2), n_groups=3)
+    with pytest.raises(ValueError, match=r"folds must lie in .*18446744073709551615\]"):
+        group_sums(np.array([0, 1]), folds=np.array([0, 2**64 - 1], np.uint64),
+                   n_folds=2)  # fmt: skip
+
+
+def test_group_cell_sums_equal_the_nonempty_cells_of_the_dense_table():
+    from mlfound._kernels.groupby import _group_cell_sums, _group_fold_sums
+
+    rng = np.random.default_rng(0)
+    n, n_groups, n_folds = 500, 40, 300
+    codes = rng.integers(0, n_groups, n)
+    folds = rng.integers(0, n_folds, n)
+    values = rng.normal(size=(n, 2))
+    weights = rng.random(n)
+    dense = _group_fold_sums(codes, folds, values, weights, n_groups, n_folds)
+    cell_codes, cells, stats = _group_cell_sums(codes, folds, values, weights, n_folds)
+    occurring = np.unique(codes * n_folds + folds)
+    np.testing.assert_array_equal(cells, occurring)
+    np.testing.assert_array_equal(stats, dense.reshape(-1, 3)[cells])
+    np.testing.assert_array_equal(cells[cell_codes], codes * n_folds + folds)

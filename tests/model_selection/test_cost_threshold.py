@@ -380,3 +380,18 @@ def test_sample_weight_not_accepted_by_the_inner_estimator_warns():
     )
     with pytest.warns(UserWarning, match="used in the threshold search only"):
         clf.fit(X, y, sample_weight=np.ones(300))
+
+
+@pytest.mark.parametrize(
+    ("test_index", "error", "match"),
+    [
+        ([150, 250], ValueError, r"cv: split 0's test indices must lie in \[0, 200\)"),
+        ([-1, 150], ValueError, r"cv: .*\[-1, 150\]"),
+        ([150.0, 160.0], TypeError, "cv: .*integers"),
+    ],
+)
+def test_custom_cv_indices_are_validated(test_index, error, match):
+    X, y = make_classification(200, random_state=0)
+    cv = [(np.arange(100), np.array(test_index))]
+    with pytest.raises(error, match=match):
+        CostSensitiveThresholdClassifier(cv=cv).fit(X, y)

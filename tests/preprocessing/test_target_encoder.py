@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -445,3 +447,150 @@ def test_pipeline_column_transformer_and_grid_search():
     search.fit(data.X, data.y)
     assert search.best_score_ > 0.55
     assert search.predict_proba(data.X).shape == (3000, 2)
+
+
+# ------------------------------------------------ safe core (issue 13)
+
+
+def _peak_bytes(func):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        func()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_leave_one_out_memory_follows_the_data_not_categories_times_folds():
+    from sklearn.model_selection import LeaveOneOut
+
+    rng = np.random.default_rng(0)
+    # Warm-up compiles both the dense and the cell-wise fold statistics.
+    X_small = np.arange(300).reshape(-1, 1)
+    TargetEncoder(cv=LeaveOneOut()).fit_transform(X_small, rng.integers(0, 2, 300))
+    n = 6000
+    X = np.arange(n).reshape(-1, 1)
+    y = rng.integers(0, 2, n)
+    enc = TargetEncoder(cv=LeaveOneOut(), smooth=1.0)
+    out = []
+    peak = _peak_bytes(lambda: out.append(enc.fit_transform(X, y)))
+    # A dense 6001 x 6000 fold table alone is 576 MB; scikit-learn's encoder
+    # peaks near 0.8 MB here. 500 bytes per row is 3 MB.
+    assert peak < 500 * n
+    # Every id is unique, so its training part is empty and each row gets
+    # the prior of its fold: the mean of all the other rows.
+    np.testing.assert_allclose(out[0][:, 0], (y.sum() - y) / (n - 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("target_type", ["binary", "multiclass", "continuous"])
+def test_many_folds_cell_statistics_equal_the_dense_table(
+    monkeypatch, target_type, weighted
+):
+    import mlfound.preprocessing._target_encoder as module
+
+    X, y = _data(target_type, n=600, seed=3)
+    w = np.random.default_rng(1).random(600) if weighted else None
+    cv = GroupKFold(150)
+    groups = np.random.default_rng(2).integers(0, 300, 600)
+    splits = list(cv.split(X, y, groups))
+    sparse = TargetEncoder(cv=splits).fit_transform(X, y, sample_weight=w)
+    monkeypatch.setattr(module, "_DENSE_CELLS_FLOOR", 10**12)
+    dense = TargetEncoder(cv=splits).fit_transform(X, y, sample_weight=w)
+    np.testing.assert_array_equal(sparse, dense)
+    ref = SkTargetEncoder(cv=splits, target_type=target_type)
+    if not weighted:
+        np.testing.assert_allclose(sparse, ref.fit_transform(X, y), atol=ATOL)
+
+
+def test_no_allocation_by_a_value_int_cv_and_thousands_of_folds():
+    X = np.arange(50).reshape(-1, 1) % 7
+    y = np.arange(50) % 2
+    with pytest.raises(ValueError, match="n_splits"):
+        TargetEncoder(cv=10**9).fit_transform(X, y)
+    rng = np.random.default_rng(0)
+    n = 4000
+    X = rng.integers(0, 3000, (n, 2))
+    y = rng.integers(0, 2, n)
+    peak = _peak_bytes(lambda: TargetEncoder(cv=KFold(n)).fit_transform(X, y))
+    assert peak < 1000 * n
+    for strategy in ("ordered", "time_ordered"):
+        enc = TargetEncoder(strategy=strategy)
+        peak = _peak_bytes(partial(enc.fit_transform, X, y))
+        assert peak < 200 * n
+
+
+@pytest.mark.parametrize(
+    ("cv", "error", "match"),
+    [
+        ([(np.arange(3), np.array([3, 10]))], ValueError, r"cv: .*\[0, 8\)"),
+        ([(np.arange(4), np.array([-1, 5]))], ValueError, r"cv: .*\[0, 8\)"),
+        ([(np.arange(4), np.array([4.0, 5.0]))], TypeError, "cv: .*integers"),
+        ([(np.arange(4), np.array([2**64 - 1], dtype=np.uint64))], ValueError, "cv"),
+        ([(np.arange(4), np.ones(3, bool))], ValueError, "boolean mask"),
+        ([(np.arange(4), [4, 5]), (np.arange(4), [5, 6])], ValueError, "overlap"),
+        ([(np.arange(4), [4, 4])], ValueError, "overlap"),
+    ],
+)
+def test_custom_cv_with_bad_indices_raises_naming_cv(cv, error, match):
+    X = np.array([[1], [2], [1], [2], [1], [2], [1], [2]])
+    y = np.array([0, 1, 1, 0, 1, 0, 1, 1])
+    with pytest.raises(error, match=match):
+        TargetEncoder(cv=cv).fit_transform(X, y)
+
+
+def test_predefined_split_uncovered_rows_are_nan_and_others_match_sklearn():
+    X, y = _data("binary", n=600, seed=4)
+    test_fold = np.random.default_rng(0).integers(-1, 4, 600)
+    out = TargetEncoder(cv=PredefinedSplit(test_fold)).fit_transform(X, y)
+    assert np.isnan(out[test_fold < 0]).all()
+    covered = test_fold >= 0
+    splits = [
+        (np.flatnonzero(test_fold != k), np.flatnonzero(test_fold == k))
+        for k in range(4)
+    ]
+    for _k, (train, test) in enumerate(splits):
+        ref = TargetEncoder().fit(X[train], y[train]).transform(X[test])
+        np.testing.assert_allclose(out[test], ref, rtol=1e-12)
+    assert covered.sum() == sum(len(t) for _, t in splits)
+
+
+def test_partial_fit_batch_of_another_category_type_raises_type_error():
+    enc = TargetEncoder().partial_fit(np.array([[1], [2], [1]]), [0, 1, 1])
+    before = [c.copy() for c in enc.categories_], list(enc.encodings_)
+    batch = np.array([["a"], ["b"], ["a"]], dtype=object)
+    with pytest.raises(TypeError, match="x0.*type must match what was fitted"):
+        enc.partial_fit(batch, [0, 1, 1])
+    np.testing.assert_array_equal(enc.categories_[0], before[0][0])
+    enc = TargetEncoder().partial_fit(batch, [0, 1, 1])
+    with pytest.raises(TypeError, match="string categories"):
+        enc.partial_fit(np.array([[1], [2], [1]]), [0, 1, 1])
+
+
+def test_uint64_categories_keep_their_values():
+    big = np.array([2**64 - 1, 5, 2**63 + 3, 5, 2**64 - 1], dtype=np.uint64)
+    y = np.array([1, 0, 1, 1, 0])
+    enc = TargetEncoder(smooth=0.0).fit(big[:, None], y)
+    assert enc.categories_[0].dtype == np.uint64
+    np.testing.assert_array_equal(
+        enc.categories_[0], np.array([5, 2**63 + 3, 2**64 - 1], dtype=np.uint64)
+    )
+    np.testing.assert_allclose(enc.encodings_[0], [0.5, 1.0, 0.5])
+    new = np.array([[2**64 - 1], [2**63 + 3], [7]], dtype=np.uint64)
+    np.testing.assert_allclose(enc.transform(new).ravel(), [0.5, 1.0, 0.6])
+    # A negative int64 must not alias the uint64 2**64 - 1 (same bits).
+    np.testing.assert_allclose(enc.transform(np.array([[-1]])).ravel(), [0.6])
+    # partial_fit with an int64 batch merges exactly.
+    enc.partial_fit(np.array([[3]]), [1])
+    assert enc.categories_[0][-1] == 2**64 - 1
+
+
+def test_user_categories_with_repeats_or_inner_missing_raise():
+    X = np.array([["a"], ["b"], ["b"], ["c"]], dtype=object)
+    y = [0, 1, 1, 0]
+    with pytest.raises(ValueError, match=r"categories\[0\] holds repeated"):
+        TargetEncoder(categories=[["a", "a", "b"]]).fit(X, y)
+    with pytest.raises(ValueError, match=r"categories\[0\]: a missing value"):
+        TargetEncoder(categories=[["a", None, "b"]]).fit(X, y)

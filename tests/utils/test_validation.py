@@ -3,6 +3,7 @@ import pytest
 import scipy.sparse as sp
 
 from mlfound.utils.validation import (
+    check_cv_splits,
     check_finite_target,
     check_n_classes,
     check_positive_integers,
@@ -200,3 +201,37 @@ def test_check_sparse_structure_compares_huge_unsigned_indices_without_wrapping(
     X.indices[0] = np.iinfo(np.uint64).max  # -1 once cast to int64
     with pytest.raises(ValueError, match=r"column index 18446744073709551615"):
         check_sparse_structure(X)
+
+
+def test_check_cv_splits_materialises_validates_and_compacts():
+    gen = ((np.array([1, 2]), np.array([0])) for _ in range(1))
+    out = check_cv_splits(gen, 3, complement_train=True)
+    assert out[0][0] is None
+    np.testing.assert_array_equal(out[0][1], [0])
+    mask = np.array([True, False, True])
+    ((train, test),) = check_cv_splits([(mask, ~mask)], 3)
+    np.testing.assert_array_equal(train, [0, 2])
+    np.testing.assert_array_equal(test, [1])
+    # A train with a duplicate is not the complement, even with the right size.
+    ((train, _),) = check_cv_splits([([1, 1], [0])], 3, complement_train=True)
+    np.testing.assert_array_equal(train, [1, 1])
+    assert check_cv_splits([([0, 1], [1, 2])], 3, disjoint_test=True)
+
+
+@pytest.mark.parametrize(
+    ("splits", "kwargs", "error", "match"),
+    [
+        ([([0], [3])], {}, ValueError, r"cv: split 0's test .*\[0, 3\)"),
+        ([([-1], [0])], {}, ValueError, r"cv: split 0's train .*\[-1, -1\]"),
+        ([([0], np.array([2**64 - 1], np.uint64))], {}, ValueError, "18446744"),
+        ([([0.0], [1])], {}, TypeError, "cv: split 0's train .*integers"),
+        ([([0], ["a"])], {}, TypeError, "integers"),
+        ([([[0]], [1])], {}, ValueError, "1-d"),
+        ([([True], [1])], {}, ValueError, "boolean mask of length 1"),
+        ([np.arange(3)], {}, TypeError, r"\(train, test\) pairs"),
+        ([([0], [1, 2]), ([1], [2])], {"disjoint_test": True}, ValueError, "overlap"),
+    ],
+)
+def test_check_cv_splits_rejects(splits, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        check_cv_splits(splits, 3, **kwargs)
