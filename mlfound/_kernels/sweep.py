@@ -163,7 +163,7 @@ def threshold_sweep(
             raise ValueError(
                 f"sample_weight has shape {weights.shape}, expected ({n},)."
             )
-        if not np.all(np.isfinite(weights)) or weights.min() < 0:
+        if not np.isfinite(weights.sum()) or weights.min() < 0:
             raise ValueError(
                 "sample_weight must hold finite, non-negative weights; found NaN, "
                 "infinite or negative values."

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.metrics import make_scorer
 
 from mlfound.utils._param_validation import Interval, StrOptions, validate_params
-from mlfound.utils.validation import check_pos_label, check_sample_weight
+from mlfound.utils.validation import check_pos_label
 
 __all__ = [
     "expected_calibration_error",
@@ -130,14 +130,41 @@ def _check_labels(y, name):
 
 
 def _check_weights(sample_weight, n_samples):
-    """Finite, non-negative float64 weights of length ``n_samples``."""
+    """Finite, non-negative float64 weights of length ``n_samples``, not all 0.
+
+    Two passes (a sum and a minimum) rather than an ``isfinite`` mask: a
+    scorer may run on large folds at many thresholds.
+    """
     try:
         weights = np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"sample_weight must hold numbers, got {np.asarray(sample_weight).dtype}."
         ) from exc
-    return check_sample_weight(weights, np.empty(n_samples), dtype=np.float64)
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per "
+            f"sample; got {weights.shape}."
+        )
+    total = weights.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            "sample_weight contains NaN or infinity (or weights whose sum "
+            "overflows); pass finite weights."
+        )
+    if weights.min() < 0:
+        raise ValueError(
+            f"sample_weight contains negative weights (minimum "
+            f"{weights.min()!r}); weights must be >= 0."
+        )
+    if total == 0:
+        raise ValueError(
+            "sample_weight is all zeros: no sample counts. Give at least one "
+            "sample a positive weight."
+        )
+    return weights
 
 
 def _check_y_pair(y_true, y_pred, sample_weight, *, pred_name="y_pred"):
