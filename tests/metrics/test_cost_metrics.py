@@ -414,3 +414,21 @@ def test_cost_curve_display_rejects_bad_input_and_needs_pos_label():
     reference = CostCurveDisplay.from_predictions(y_int, fraud_proba, cost_matrix=cost)
     np.testing.assert_allclose(display.costs, reference.costs)
     plt.close("all")
+
+
+def test_cost_scorer_pos_label_drives_scikit_learn_threshold_tuner():
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    X, y = make_classification(n_samples=2000, weights=[0.9], random_state=0)
+    names = np.array(["legit", "fraud"])
+    cost = {"fp": 1, "fn": 20}
+
+    def tuned(scorer, target):
+        return TunedThresholdClassifierCV(
+            LogisticRegression(), scoring=scorer, thresholds=50
+        ).fit(X, target)
+
+    named = tuned(make_cost_scorer(cost, pos_label="fraud"), names[y])
+    numeric = tuned(make_cost_scorer(cost), y)
+    assert named.best_threshold_ == pytest.approx(numeric.best_threshold_)
+    np.testing.assert_array_equal(named.predict(X) == "fraud", numeric.predict(X) == 1)
