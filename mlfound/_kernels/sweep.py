@@ -95,11 +95,12 @@ def threshold_sweep(
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        1 (or True) for the positive class, 0 (or False) for the negative one.
+        1 (or True) for the positive class, 0 (or False) for the negative
+        one; any other value raises a ``ValueError``.
     y_score : array-like of shape (n_samples,)
         Finite scores; a sample is flagged positive when ``score >= threshold``.
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights; ``None`` means all ones.
+        Finite, non-negative weights; ``None`` means all ones.
     cost_matrix : array-like of shape (2, 2), default=None
         ``cost_matrix[i][j]`` is the cost of predicting ``j`` when the truth is
         ``i``. ``None`` means the 0/1 matrix (cost = number of errors).
@@ -126,20 +127,34 @@ def threshold_sweep(
     >>> sweep["costs"].tolist()
     [10.0, 5.0, 6.0, 1.0, 2.0]
     """
-    scores = np.ascontiguousarray(y_score, dtype=np.float64)
+    try:
+        scores = np.ascontiguousarray(y_score, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"y_score must hold numbers, got {np.asarray(y_score).dtype}."
+        ) from exc
     y = np.ascontiguousarray(y_true)
-    n = scores.shape[0]
+    n = scores.shape[0] if scores.ndim else 0
     if scores.ndim != 1 or y.shape != (n,):
         raise ValueError(
             f"y_true and y_score must be 1-d arrays of the same length, got "
             f"shapes {y.shape} and {scores.shape}."
         )
+    if n == 0:
+        raise ValueError("y_true and y_score are empty: there is nothing to sweep.")
     if not np.all(np.isfinite(scores)):
         raise ValueError("y_score contains NaN or infinite values.")
     if y.dtype == np.bool_:
         y = y.view(np.int8)
-    elif y.dtype != np.int8 or y.min(initial=0) < 0 or y.max(initial=0) > 1:
-        y = (y != 0).astype(np.int8)
+    elif y.dtype.kind not in "iuf" or y.min() < 0 or y.max() > 1:
+        raise ValueError(
+            "y_true must hold 1 (or True) for the positive class and 0 (or "
+            "False) for the negative one; encode other labels as y == pos_label."
+        )
+    elif y.dtype != np.int8:
+        if y.dtype.kind == "f" and np.any((y != 0) & (y != 1)):
+            raise ValueError("y_true must hold only 0 and 1.")
+        y = y.astype(np.int8)
     if sample_weight is None:
         weights = np.ones(n, dtype=np.float64)
     else:
@@ -148,12 +163,19 @@ def threshold_sweep(
             raise ValueError(
                 f"sample_weight has shape {weights.shape}, expected ({n},)."
             )
+        if not np.isfinite(weights.sum()) or weights.min() < 0:
+            raise ValueError(
+                "sample_weight must hold finite, non-negative weights; found NaN, "
+                "infinite or negative values."
+            )
     if sample_cost is not None:
         costs = np.ascontiguousarray(sample_cost, dtype=np.float64)
         if costs.shape != (n, 2, 2):
             raise ValueError(
                 f"sample_cost has shape {costs.shape}, expected ({n}, 2, 2)."
             )
+        if not np.all(np.isfinite(costs)) or costs.min() < 0:
+            raise ValueError("sample_cost must hold finite, non-negative costs.")
         per_sample = True
     else:
         matrix = (
@@ -163,6 +185,8 @@ def threshold_sweep(
         )
         if matrix.shape != (2, 2):
             raise ValueError(f"cost_matrix has shape {matrix.shape}, expected (2, 2).")
+        if not np.all(np.isfinite(matrix)) or matrix.min() < 0:
+            raise ValueError("cost_matrix must hold finite, non-negative costs.")
         costs = np.ascontiguousarray(matrix.reshape(1, 2, 2))
         per_sample = False
     order = np.argsort(scores)
@@ -292,6 +316,11 @@ def select_threshold(sweep, *, constraint=None, default=0.5, rtol=1e-12):
         float(default),
         float(rtol),
     )
+    if best < 0 and constraint is None:
+        raise ValueError(
+            "No threshold has a comparable cost: the sweep's costs contain NaN. "
+            "Check the weights and costs passed to threshold_sweep."
+        )
     if best < 0:
         name = constraint[0]
         raise ValueError(

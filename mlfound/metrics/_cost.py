@@ -12,9 +12,9 @@ import numbers
 
 import numpy as np
 from sklearn.metrics import make_scorer
-from sklearn.utils import column_or_1d
 
 from mlfound.utils._param_validation import Interval, StrOptions, validate_params
+from mlfound.utils.validation import check_pos_label
 
 __all__ = [
     "expected_calibration_error",
@@ -22,6 +22,9 @@ __all__ = [
     "make_cost_scorer",
     "total_cost",
 ]
+
+# More bins than this only adds empty ones, and each costs memory.
+_MAX_BINS = 1_000_000
 
 _DICT_KEYS = {"tn": (0, 0), "fp": (0, 1), "fn": (1, 0), "tp": (1, 1)}
 
@@ -109,141 +112,325 @@ def _check_sample_cost(sample_cost, n_samples, n_classes=2, *, name="sample_cost
     return np.ascontiguousarray(costs)
 
 
+def _check_labels(y, name):
+    """``y`` as a 1-d array of labels: no NaN, no 2-d input."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-d array, got an array of shape {y.shape}."
+        )
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+        raise ValueError(
+            f"{name} contains NaN or infinity ({int(np.sum(~np.isfinite(y)))} of "
+            f"{y.shape[0]} values). Drop or fill those rows."
+        )
+    return y
+
+
+def _check_weights(sample_weight, n_samples):
+    """Finite, non-negative float64 weights of length ``n_samples``, not all 0.
+
+    Two passes (a sum and a minimum) rather than an ``isfinite`` mask: a
+    scorer may run on large folds at many thresholds.
+    """
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"sample_weight must hold numbers, got {np.asarray(sample_weight).dtype}."
+        ) from exc
+    if weights.ndim == 0:
+        weights = np.full(n_samples, float(weights))
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per "
+            f"sample; got {weights.shape}."
+        )
+    total = weights.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            "sample_weight contains NaN or infinity (or weights whose sum "
+            "overflows); pass finite weights."
+        )
+    if weights.min() < 0:
+        raise ValueError(
+            f"sample_weight contains negative weights (minimum "
+            f"{weights.min()!r}); weights must be >= 0."
+        )
+    if total == 0:
+        raise ValueError(
+            "sample_weight is all zeros: no sample counts. Give at least one "
+            "sample a positive weight."
+        )
+    return weights
+
+
+def _check_y_pair(y_true, y_pred, sample_weight, *, pred_name="y_pred"):
+    """Validated labels (and weights): 1-d, same length, non-empty, finite."""
+    y_true = _check_labels(y_true, "y_true")
+    y_pred = _check_labels(y_pred, pred_name)
+    if y_true.shape[0] != y_pred.shape[0]:
+        raise ValueError(
+            f"y_true and {pred_name} have different lengths ({y_true.shape[0]} and "
+            f"{y_pred.shape[0]}); pass one decision per sample."
+        )
+    if y_true.shape[0] == 0:
+        raise ValueError(
+            f"y_true and {pred_name} are empty: there is no decision to score. "
+            f"Pass at least one sample."
+        )
+    if sample_weight is not None:
+        sample_weight = _check_weights(sample_weight, y_true.shape[0])
+    return y_true, y_pred, sample_weight
+
+
+def _shifted(a, low):
+    """``a - low`` as intp, exact for every integer dtype when ``a >= low``.
+
+    Small integer types are widened first (``int8`` labels -100 and 100 are
+    200 apart); 64-bit ones are subtracted in their own type, which is exact
+    modulo 2**64 and so exact whenever the result is small. The result may
+    share memory with ``a``: never write to it.
+    """
+    if (
+        a.dtype.itemsize < 8
+        or a.dtype.kind == "b"
+        or (a.dtype.kind == "u" and low < 0)  # then every value is small
+    ):
+        a = a.astype(np.int64)
+    if low:
+        a = a - a.dtype.type(low)
+    return a.astype(np.intp, copy=False)
+
+
+def _comparable(*arrays):
+    """``arrays`` in types that compare exactly with each other.
+
+    NumPy promotes uint64 with a signed integer type to float64, where
+    distinct labels above 2**53 collapse: such a mix is compared as Python
+    integers instead.
+    """
+    kinds = {a.dtype.kind for a in arrays}
+    if "u" in kinds and "i" in kinds and np.result_type(*arrays).kind == "f":
+        return tuple(a.astype(object) for a in arrays)
+    return arrays
+
+
 def _unique_labels(*arrays):
-    """Sorted distinct labels of ``arrays``; O(n) for small integer labels."""
-    if all(a.dtype.kind in "iub" for a in arrays) and all(a.size for a in arrays):
+    """Sorted distinct labels of ``arrays``; O(n) for small integer ranges."""
+    dtype = np.result_type(*arrays)
+    if dtype.kind in "iub" and all(a.size for a in arrays):
         low = min(int(a.min()) for a in arrays)
         high = max(int(a.max()) for a in arrays)
         if high - low < 1024:
             present = np.zeros(high - low + 1, dtype=bool)
             for a in arrays:
-                present |= (
-                    np.bincount((a - low).astype(np.intp), minlength=present.size) > 0
+                present |= np.bincount(_shifted(a, low), minlength=present.size) > 0
+            offsets = np.flatnonzero(present)
+            if dtype.itemsize < 8 or dtype.kind == "b":
+                return (offsets + low).astype(dtype)
+            # exact in the 64-bit type itself (uint64 labels may exceed int64)
+            return offsets.astype(dtype) + dtype.type(low)
+    arrays = _comparable(*arrays)
+    try:
+        return np.unique(np.concatenate(arrays))
+    except TypeError as exc:
+        raise TypeError(
+            "y_true and y_pred mix label types that cannot be compared (e.g. "
+            "strings and numbers, or None); use one type for all labels."
+        ) from exc
+
+
+def _encode(y, labels, name):
+    """Position of each value of ``y`` in ``labels``; raises on unknown labels."""
+    n_classes = labels.shape[0]
+    if labels.dtype.kind in "iub" and y.dtype.kind in "iub" and y.size:
+        low = min(int(labels.min()), int(y.min()))
+        high = max(int(labels.max()), int(y.max()))
+        if high - low < 1 << 16:
+            # small integer labels: one lookup-table gather, no sort
+            table = np.full(high - low + 1, -1, dtype=np.intp)
+            table[_shifted(labels, low)] = np.arange(n_classes)
+            codes = table[_shifted(y, low)]
+            if codes.min() < 0:
+                bad = np.unique(y[codes < 0])[:10].tolist()
+                raise ValueError(
+                    f"{name} contains labels {bad!r} that are not in labels "
+                    f"{labels.tolist()!r}."
                 )
-            return np.flatnonzero(present) + low
-    return np.unique(np.concatenate(arrays))
-
-
-def _encode(y_true, y_pred, labels, n_classes):
-    """Positions of ``y_true`` and ``y_pred`` in ``labels`` (sorted if None)."""
-    if labels is None:
-        labels = _unique_labels(y_true, y_pred)
-        if labels.shape[0] != n_classes:
-            raise ValueError(
-                f"Found {labels.shape[0]} distinct labels in y_true and y_pred but "
-                f"the cost matrix is {n_classes}x{n_classes}. Pass labels=... to "
-                f"say which label each row/column of the cost matrix stands for."
-            )
-    labels = np.asarray(labels)
-    if labels.shape[0] != n_classes:
-        raise ValueError(
-            f"labels has {labels.shape[0]} entries but the cost matrix is "
-            f"{n_classes}x{n_classes}."
-        )
-    if (
-        labels.dtype.kind in "iu"
-        and labels.tolist() == list(range(n_classes))
-        and all(a.dtype.kind in "iub" for a in (y_true, y_pred))
-    ):
-        # Labels 0..K-1 (the common case): the labels are their own positions.
-        encoded = [y.astype(np.intp, copy=False) for y in (y_true, y_pred)]
-        for y, name in zip(encoded, ("y_true", "y_pred"), strict=True):
-            if y.size and (y.min() < 0 or y.max() >= n_classes):
-                raise ValueError(f"{name} contains labels that are not in labels.")
-        return encoded
-    sorter = np.argsort(labels)
-    encoded = []
-    for y, name in ((y_true, "y_true"), (y_pred, "y_pred")):
+            return codes
+    labels, y = _comparable(labels, y)
+    sorter = np.argsort(labels, kind="stable")
+    try:
         pos = np.searchsorted(labels, y, sorter=sorter)
         pos = np.clip(pos, 0, n_classes - 1)
-        idx = sorter[pos]
-        if np.any(labels[idx] != y):
-            raise ValueError(f"{name} contains labels that are not in labels.")
-        encoded.append(idx)
-    return encoded
+        codes = sorter[pos]
+        unknown = labels[codes] != y
+    except TypeError as exc:
+        raise TypeError(
+            f"{name} holds labels that cannot be compared with labels "
+            f"{labels.tolist()!r}; use one type for all labels."
+        ) from exc
+    if np.any(unknown):
+        bad = np.unique(y[unknown])[:10].tolist()
+        raise ValueError(
+            f"{name} contains labels {bad!r} that are not in labels "
+            f"{labels.tolist()!r}."
+        )
+    return codes
 
 
-def _confusion_total(y_true, y_pred, cost_matrix, sample_weight):
-    """(weighted cost total, weight total) via a confusion matrix, or None.
+def _class_order(found, labels, n_classes, pos_label, binary_costs):
+    """The label of each row/column of the cost matrix.
 
-    One ``bincount`` over ``true * R + pred`` for small integer labels and a
-    shared cost matrix: far cheaper than gathering one cost per sample, which
-    matters when a scorer is evaluated at many thresholds.
+    ``labels`` when given; otherwise the sorted labels ``found()`` returns,
+    with the negative class first and ``pos_label`` second when the costs of
+    a binary problem single out a positive class.
+    """
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.shape[0] != n_classes:
+            raise ValueError(
+                f"labels must list the {n_classes} labels of the cost matrix rows "
+                f"in order; got {labels.tolist()!r}."
+            )
+        if np.unique(labels).shape[0] != n_classes:
+            raise ValueError(
+                f"labels must not hold duplicates; got {labels.tolist()!r}."
+            )
+        if pos_label is not None and not (n_classes == 2 and labels[1] == pos_label):
+            raise ValueError(
+                f"pos_label={pos_label!r} contradicts labels={labels.tolist()!r}, "
+                f"which already orders the classes (the positive class is "
+                f"labels[1]); pass only one of them."
+            )
+        return labels
+    found = found()
+    if n_classes is None:
+        n_classes = found.shape[0]
+    if found.shape[0] != n_classes:
+        raise ValueError(
+            f"Found {found.shape[0]} distinct labels {found[:10].tolist()!r} in "
+            f"y_true and y_pred but the cost matrix is {n_classes}x{n_classes}. "
+            f"Pass labels=... to say which label each row/column of the cost "
+            f"matrix stands for."
+        )
+    if pos_label is not None and n_classes != 2:
+        raise ValueError(
+            f"pos_label only applies to binary costs, but there are {n_classes} "
+            f"classes; pass labels=... to order the cost matrix instead."
+        )
+    if binary_costs and n_classes == 2:
+        pos_label = check_pos_label(pos_label, found, name="y_true and y_pred")
+        if found[0] == pos_label:
+            return found[::-1]
+    return found
+
+
+def _weighted_cost(
+    y_true, y_pred, cost_matrix, sample_cost, sample_weight, labels, pos_label
+):
+    """Validated ``(sum_i w_i C_i[y_true_i][y_pred_i], sum_i w_i)``."""
+    y_true, y_pred, sample_weight = _check_y_pair(y_true, y_pred, sample_weight)
+    n_samples = y_true.shape[0]
+    matrix = None
+    if sample_cost is not None:
+        costs = np.asarray(sample_cost)
+        n_classes = costs.shape[-1] if costs.ndim == 3 else 2
+        costs = _check_sample_cost(costs, n_samples, n_classes)
+    elif cost_matrix is not None:
+        matrix = _check_cost_matrix(
+            cost_matrix, None if labels is None else len(labels)
+        )
+        n_classes = matrix.shape[0]
+    else:
+        n_classes = None if labels is None else len(labels)
+    binary_costs = sample_cost is not None or cost_matrix is not None
+    weight = float(n_samples) if sample_weight is None else float(sample_weight.sum())
+    if sample_cost is None:
+        confusion = _small_int_confusion(y_true, y_pred, sample_weight)
+        if confusion is not None:
+            counts, present = confusion
+            order = _class_order(
+                lambda: present, labels, n_classes, pos_label, binary_costs
+            )
+            if matrix is None:
+                matrix = 1.0 - np.eye(order.shape[0])
+            return _confusion_cost(counts, present, order, matrix), weight
+    order = _class_order(
+        lambda: _unique_labels(y_true, y_pred),
+        labels,
+        n_classes,
+        pos_label,
+        binary_costs,
+    )
+    n_classes = order.shape[0]
+    if sample_cost is None and matrix is None:
+        matrix = 1.0 - np.eye(n_classes)
+    t = _encode(y_true, order, "y_true")
+    p = _encode(y_pred, order, "y_pred")
+    if sample_cost is None:
+        # one weighted bincount of the confusion cells, then K*K products
+        t *= n_classes
+        t += p
+        counts = np.bincount(t, weights=sample_weight, minlength=n_classes**2)
+        return float(counts @ matrix.ravel()), weight
+    per_sample = costs[np.arange(n_samples), t, p]
+    if sample_weight is None:
+        return float(per_sample.sum()), weight
+    return float(sample_weight @ per_sample), weight
+
+
+# widest label range counted through a dense (range x range) confusion table
+_MAX_SPAN = 64
+
+
+def _small_int_confusion(y_true, y_pred, sample_weight):
+    """Weighted confusion table over the label range, for small integer labels.
+
+    Returns ``(counts, present)``: ``counts[a, b]`` sums the weights of the
+    samples with ``y_true == present[a]`` and ``y_pred == present[b]``, over
+    the labels ``present`` found in either array (sorted); ``None`` when the
+    labels are not integers spanning at most ``_MAX_SPAN`` values. One
+    ``bincount`` over ``true * span + pred`` is far cheaper than gathering a
+    cost per sample, which matters when a scorer runs at many thresholds.
     """
     if y_true.dtype.kind not in "iub" or y_pred.dtype.kind not in "iub":
         return None
-    if y_true.size == 0 or y_true.shape != y_pred.shape:
+    dtype = np.result_type(y_true, y_pred)
+    if dtype.kind not in "iub":  # e.g. int64 with uint64
         return None
     low = min(int(y_true.min()), int(y_pred.min()))
     high = max(int(y_true.max()), int(y_pred.max()))
     span = high - low + 1
-    if span > 64:
+    if span > _MAX_SPAN:
         return None
-    codes = y_true.astype(np.intp) * span
-    codes += y_pred
-    if low:
-        codes -= low * (span + 1)
+    codes = _shifted(y_true, low) * span  # a new array: safe to add to
+    codes += _shifted(y_pred, low)
     counts = np.bincount(codes, weights=sample_weight, minlength=span * span)
     counts = counts.reshape(span, span)
-    present = np.flatnonzero(counts.any(axis=0) | counts.any(axis=1))
-    if sample_weight is not None:
+    if sample_weight is None or sample_weight.all():
+        seen = counts != 0
+    else:
         # labels carried only by zero-weight samples still count as present
-        seen = np.zeros(span * span, dtype=bool)
-        seen[codes] = True
-        seen = seen.reshape(span, span)
-        present = np.flatnonzero(seen.any(axis=0) | seen.any(axis=1))
-    n_classes = present.shape[0] if cost_matrix is None else None
-    matrix = _check_cost_matrix(cost_matrix, n_classes)
-    if present.shape[0] != matrix.shape[0]:
-        raise ValueError(
-            f"Found {present.shape[0]} distinct labels in y_true and y_pred but "
-            f"the cost matrix is {matrix.shape[0]}x{matrix.shape[0]}. Pass "
-            f"labels=... to say which label each row/column of the cost matrix "
-            f"stands for."
-        )
-    sub = counts[np.ix_(present, present)]
-    return float(np.sum(sub * matrix)), float(sub.sum())
+        seen = (np.bincount(codes, minlength=span * span) != 0).reshape(span, span)
+    offsets = np.flatnonzero(seen.any(axis=0) | seen.any(axis=1))
+    counts = counts[np.ix_(offsets, offsets)]
+    if dtype.itemsize < 8 or dtype.kind == "b":
+        present = (offsets + low).astype(dtype)
+    else:
+        present = offsets.astype(dtype) + dtype.type(low)
+    return counts, present
 
 
-def _fast_total(y_true, y_pred, cost_matrix, sample_cost, sample_weight, labels):
-    """The confusion-matrix path when it applies, else None."""
-    if sample_cost is not None or labels is not None:
-        return None
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.ndim != 1 or y_pred.ndim != 1:
-        return None
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        if sample_weight.shape != y_true.shape:
-            raise ValueError(
-                f"sample_weight has {sample_weight.shape[0]} entries, expected "
-                f"{y_true.shape[0]}."
-            )
-    return _confusion_total(y_true, y_pred, cost_matrix, sample_weight)
-
-
-def _costs_per_sample(y_true, y_pred, cost_matrix, sample_cost, labels):
-    y_true = column_or_1d(y_true)
-    y_pred = column_or_1d(y_pred)
-    if y_true.shape[0] != y_pred.shape[0]:
-        raise ValueError(
-            f"y_true and y_pred have different lengths ({y_true.shape[0]} and "
-            f"{y_pred.shape[0]})."
-        )
-    if sample_cost is not None:
-        costs = np.asarray(sample_cost)
-        n_classes = costs.shape[-1] if costs.ndim == 3 else 2
-        costs = _check_sample_cost(costs, y_true.shape[0], n_classes)
-        t, p = _encode(y_true, y_pred, labels, n_classes)
-        return costs[np.arange(t.shape[0]), t, p]
-    n_classes = None
-    if labels is not None:
-        n_classes = len(labels)
-    elif cost_matrix is None:
-        n_classes = max(_unique_labels(y_true, y_pred).shape[0], 2)
-    matrix = _check_cost_matrix(cost_matrix, n_classes)
-    t, p = _encode(y_true, y_pred, labels, matrix.shape[0])
-    return matrix[t, p]
+def _confusion_cost(counts, present, order, matrix):
+    """Total cost of a confusion table over ``present`` under ``matrix``."""
+    position = _encode(present, order, "y_true and y_pred")
+    cells = np.zeros((order.shape[0], order.shape[0]))
+    np.add.at(cells, (position[:, None], position[None, :]), counts)
+    return float(np.sum(cells * matrix))
 
 
 @validate_params(
@@ -254,6 +441,7 @@ def _costs_per_sample(y_true, y_pred, cost_matrix, sample_cost, labels):
         "sample_cost": ["array-like", None],
         "sample_weight": ["array-like", None],
         "labels": ["array-like", None],
+        "pos_label": [numbers.Real, str, "boolean", None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -265,6 +453,7 @@ def total_cost(
     sample_cost=None,
     sample_weight=None,
     labels=None,
+    pos_label=None,
 ):
     """Total cost of the decisions ``y_pred`` given the truth ``y_true``.
 
@@ -290,7 +479,16 @@ def total_cost(
         Sample weights.
     labels : array-like of shape (n_classes,), default=None
         The label that each row/column of the cost matrix stands for. ``None``
-        uses the sorted union of ``y_true`` and ``y_pred``.
+        uses the sorted union of ``y_true`` and ``y_pred`` (for binary costs,
+        ordered by ``pos_label``).
+    pos_label : int, float, bool or str, default=None
+        The positive class of a binary problem: row/column 1 of a 2x2
+        ``cost_matrix`` or ``sample_cost``, the class a dict's ``"fn"`` and
+        ``"tp"`` refer to. ``None`` infers it only for numeric labels in
+        ``{0, 1}`` or ``{-1, 1}`` (it is then 1); other labels (e.g.
+        ``"fraud"``/``"legit"``) raise a ``ValueError`` asking for it. Not
+        needed with the default 0/1 costs, which treat both classes alike, nor
+        when ``labels`` gives the order.
 
     Returns
     -------
@@ -314,18 +512,10 @@ def total_cost(
     >>> total_cost([0, 0, 1, 1], [0, 1, 0, 1], sample_cost=sample_cost)
     301.0
     """
-    fast = _fast_total(y_true, y_pred, cost_matrix, sample_cost, sample_weight, labels)
-    if fast is not None:
-        return fast[0]
-    costs = _costs_per_sample(y_true, y_pred, cost_matrix, sample_cost, labels)
-    if sample_weight is None:
-        return float(costs.sum())
-    weights = column_or_1d(np.asarray(sample_weight, dtype=np.float64))
-    if weights.shape != costs.shape:
-        raise ValueError(
-            f"sample_weight has {weights.shape[0]} entries, expected {costs.shape[0]}."
-        )
-    return float(weights @ costs)
+    total, _ = _weighted_cost(
+        y_true, y_pred, cost_matrix, sample_cost, sample_weight, labels, pos_label
+    )
+    return total
 
 
 @validate_params(
@@ -336,6 +526,7 @@ def total_cost(
         "sample_cost": ["array-like", None],
         "sample_weight": ["array-like", None],
         "labels": ["array-like", None],
+        "pos_label": [numbers.Real, str, "boolean", None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -347,6 +538,7 @@ def expected_cost(
     sample_cost=None,
     sample_weight=None,
     labels=None,
+    pos_label=None,
 ):
     """Average cost per sample of the decisions ``y_pred``.
 
@@ -374,7 +566,16 @@ def expected_cost(
         Sample weights; the result is the weighted mean.
     labels : array-like of shape (n_classes,), default=None
         The label that each row/column of the cost matrix stands for. ``None``
-        uses the sorted union of ``y_true`` and ``y_pred``.
+        uses the sorted union of ``y_true`` and ``y_pred`` (for binary costs,
+        ordered by ``pos_label``).
+    pos_label : int, float, bool or str, default=None
+        The positive class of a binary problem: row/column 1 of a 2x2
+        ``cost_matrix`` or ``sample_cost``, the class a dict's ``"fn"`` and
+        ``"tp"`` refer to. ``None`` infers it only for numeric labels in
+        ``{0, 1}`` or ``{-1, 1}`` (it is then 1); other labels (e.g.
+        ``"fraud"``/``"legit"``) raise a ``ValueError`` asking for it. Not
+        needed with the default 0/1 costs, which treat both classes alike, nor
+        when ``labels`` gives the order.
 
     Returns
     -------
@@ -394,31 +595,26 @@ def expected_cost(
     >>> expected_cost([0, 0, 1, 1], [0, 1, 0, 1])  # the error rate
     0.5
     """
-    fast = _fast_total(y_true, y_pred, cost_matrix, sample_cost, sample_weight, labels)
-    if fast is not None:
-        total, weight = fast
-        if weight <= 0:
-            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-        return total / weight
-    costs = _costs_per_sample(y_true, y_pred, cost_matrix, sample_cost, labels)
-    if sample_weight is None:
-        return float(costs.mean()) if costs.size else 0.0
-    weights = column_or_1d(np.asarray(sample_weight, dtype=np.float64))
-    if weights.shape != costs.shape:
+    total, weight = _weighted_cost(
+        y_true, y_pred, cost_matrix, sample_cost, sample_weight, labels, pos_label
+    )
+    if weight <= 0:
         raise ValueError(
-            f"sample_weight has {weights.shape[0]} entries, expected {costs.shape[0]}."
+            "sample_weight sums to zero, so the expected cost (a weighted mean) "
+            "is undefined. Give at least one sample a positive weight."
         )
-    return float(np.average(costs, weights=weights))
+    return total / weight
 
 
 @validate_params(
     {
         "cost_matrix": ["array-like", dict, None],
         "labels": ["array-like", None],
+        "pos_label": [numbers.Real, str, "boolean", None],
     },
     prefer_skip_nested_validation=True,
 )
-def make_cost_scorer(cost_matrix=None, *, labels=None):
+def make_cost_scorer(cost_matrix=None, *, labels=None, pos_label=None):
     """Make a scorer that ranks models by (negated) expected cost.
 
     The scorer returns ``-expected_cost`` so that greater is better, as
@@ -438,6 +634,10 @@ def make_cost_scorer(cost_matrix=None, *, labels=None):
     labels : array-like of shape (n_classes,), default=None
         The label of each row/column of the cost matrix; pass it when a
         validation fold may lack a class.
+    pos_label : int, float, bool or str, default=None
+        The positive class of binary costs; see :func:`expected_cost`.
+        Required for binary costs on labels other than ``{0, 1}`` and
+        ``{-1, 1}``.
 
     Returns
     -------
@@ -459,11 +659,17 @@ def make_cost_scorer(cost_matrix=None, *, labels=None):
     if cost_matrix is not None:
         n_classes = None if labels is None else len(labels)
         cost_matrix = _check_cost_matrix(cost_matrix, n_classes)
+    if pos_label is not None and cost_matrix is not None and len(cost_matrix) != 2:
+        raise ValueError(
+            f"pos_label only applies to binary costs, but cost_matrix is "
+            f"{len(cost_matrix)}x{len(cost_matrix)}; pass labels=... to order it."
+        )
     return make_scorer(
         expected_cost,
         greater_is_better=False,
         cost_matrix=cost_matrix,
         labels=labels,
+        pos_label=pos_label,
     )
 
 
@@ -471,7 +677,7 @@ def make_cost_scorer(cost_matrix=None, *, labels=None):
     {
         "y_true": ["array-like"],
         "y_prob": ["array-like"],
-        "n_bins": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_bins": [Interval(numbers.Integral, 1, _MAX_BINS, closed="both")],
         "strategy": [StrOptions({"uniform", "quantile"})],
         "pos_label": [numbers.Real, str, "boolean", None],
         "sample_weight": ["array-like", None],
@@ -497,15 +703,18 @@ def expected_calibration_error(
     y_prob : array-like of shape (n_samples,)
         Predicted probabilities of the positive class, in [0, 1].
     n_bins : int, default=10
-        Number of bins.
+        Number of bins, at most 1,000,000.
     strategy : {"uniform", "quantile"}, default="uniform"
         ``"uniform"``: bins of equal width on [0, 1], as
         :func:`sklearn.calibration.calibration_curve`; ``"quantile"``: bins with
         (about) the same number of samples.
     pos_label : int, float, bool or str, default=None
-        The positive class. ``None`` takes the greater of the two labels.
+        The class whose probability ``y_prob`` is. ``None`` infers it only for
+        numeric labels in ``{0, 1}`` or ``{-1, 1}`` (it is then 1); other
+        labels (e.g. ``"fraud"``/``"legit"``) raise a ``ValueError`` asking
+        for it.
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Non-negative, finite sample weights, not all zero.
 
     Returns
     -------
@@ -518,36 +727,33 @@ def expected_calibration_error(
     >>> expected_calibration_error([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], n_bins=2)
     0.15
     """
-    y_true = column_or_1d(y_true)
-    y_prob = column_or_1d(y_prob).astype(np.float64)
-    if y_true.shape != y_prob.shape:
-        raise ValueError(
-            f"y_true and y_prob have different lengths ({y_true.shape[0]} and "
-            f"{y_prob.shape[0]})."
+    y_true, y_prob, w = _check_y_pair(y_true, y_prob, sample_weight, pred_name="y_prob")
+    if y_prob.dtype.kind not in "iufb":
+        raise TypeError(
+            f"y_prob must hold probabilities (numbers in [0, 1]), got dtype "
+            f"{y_prob.dtype}."
         )
-    if (
-        not np.all(np.isfinite(y_prob))
-        or y_prob.min(initial=0) < 0
-        or (y_prob.max(initial=0) > 1)
-    ):
-        raise ValueError("y_prob must hold probabilities in [0, 1].")
-    labels = np.unique(y_true)
+    y_prob = y_prob.astype(np.float64)
+    if y_prob.min() < 0 or y_prob.max() > 1:
+        raise ValueError(
+            f"y_prob must hold probabilities in [0, 1]; found values in "
+            f"[{y_prob.min()!r}, {y_prob.max()!r}]. Pass predict_proba(X)[:, 1], "
+            f"not decision_function scores."
+        )
+    labels = _unique_labels(y_true)
     if labels.shape[0] > 2:
         raise ValueError(
             f"expected_calibration_error is for binary targets; y_true has "
             f"{labels.shape[0]} classes."
         )
-    if pos_label is None:
-        pos_label = labels[-1] if labels.size else 1
+    pos_label = check_pos_label(pos_label, labels, name="y_true")
     y = (y_true == pos_label).astype(np.float64)
-    w = (
-        np.ones_like(y)
-        if sample_weight is None
-        else column_or_1d(np.asarray(sample_weight, dtype=np.float64))
-    )
-    if w.shape != y.shape:
+    if w is None:
+        w = np.ones_like(y)
+    if w.sum() <= 0:
         raise ValueError(
-            f"sample_weight has {w.shape[0]} entries, expected {y.shape[0]}."
+            "sample_weight sums to zero, so the calibration error (a weighted "
+            "mean) is undefined. Give at least one sample a positive weight."
         )
     if strategy == "quantile":
         edges = _weighted_quantiles(y_prob, w, np.linspace(0, 1, n_bins + 1))
@@ -557,8 +763,6 @@ def expected_calibration_error(
     total = np.bincount(bins, weights=w, minlength=n_bins)
     observed = np.bincount(bins, weights=w * y, minlength=n_bins)
     predicted = np.bincount(bins, weights=w * y_prob, minlength=n_bins)
-    if total.sum() <= 0:
-        raise ValueError("The sample weights sum to zero.")
     return float(np.abs(observed - predicted).sum() / total.sum())
 
 
@@ -574,9 +778,12 @@ def _weighted_quantiles(values, weights, q):
     return values[order][np.clip(idx, 0, values.shape[0] - 1)]
 
 
-def _positive_scores(estimator, X, response_method="auto"):
-    """Scores of the positive class ``classes_[1]`` and the method that gave them.
+def _positive_scores(estimator, X, response_method="auto", pos_label=None):
+    """Scores of the positive class and the method that gave them.
 
+    The positive class is ``pos_label`` (``None``: ``classes_[1]``):
+    ``predict_proba`` gives its column, and ``decision_function`` (the score
+    of ``classes_[1]``) is negated when ``pos_label`` is ``classes_[0]``.
     ``response_method="auto"`` tries ``predict_proba`` then
     ``decision_function``; a method name, or a list of them, is tried in order.
     """
@@ -586,12 +793,19 @@ def _positive_scores(estimator, X, response_method="auto"):
         methods = [response_method]
     else:
         methods = list(response_method)
+    column = 1
+    if pos_label is not None:
+        classes = np.asarray(estimator.classes_)
+        column = int(np.flatnonzero(classes == pos_label)[0])
     for method in methods:
         if hasattr(estimator, method):
             scores = getattr(estimator, method)(X)
             if method == "predict_proba":
-                scores = np.asarray(scores)[:, 1]
-            return np.asarray(scores, dtype=np.float64).ravel(), method
+                scores = np.asarray(scores)[:, column]
+            scores = np.asarray(scores, dtype=np.float64).ravel()
+            if method == "decision_function" and column == 0:
+                scores = -scores
+            return scores, method
     raise AttributeError(
         f"{type(estimator).__name__} has none of the methods {methods}: it cannot "
         f"give scores to threshold."

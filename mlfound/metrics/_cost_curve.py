@@ -6,8 +6,11 @@ from mlfound._kernels.sweep import select_threshold, threshold_sweep
 from mlfound.metrics._cost import (
     _check_cost_matrix,
     _check_sample_cost,
+    _check_y_pair,
     _positive_scores,
+    _unique_labels,
 )
+from mlfound.utils.validation import check_pos_label
 
 __all__ = ["CostCurveDisplay"]
 
@@ -154,6 +157,7 @@ class CostCurveDisplay:
         cost_matrix=None,
         sample_cost=None,
         sample_weight=None,
+        pos_label=None,
         response_method="auto",
         chosen_threshold="auto",
         name=None,
@@ -179,6 +183,12 @@ class CostCurveDisplay:
             Per-sample costs; they replace ``cost_matrix``.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        pos_label : int, float, bool or str, default=None
+            The positive class, one of ``estimator.classes_``. ``None`` takes
+            the estimator's ``pos_label_`` if it has one (a fitted
+            :class:`~mlfound.model_selection.CostSensitiveThresholdClassifier`),
+            else infers it only for classes in ``{0, 1}`` or ``{-1, 1}`` (as
+            1) and raises a ``ValueError`` for any other classes.
         response_method : {"auto", "predict_proba", "decision_function"}, \
                 default="auto"
             Which scores to threshold; ``"auto"`` tries ``predict_proba`` first.
@@ -198,11 +208,25 @@ class CostCurveDisplay:
         """
         if cost_matrix is None and sample_cost is None:
             cost_matrix = getattr(estimator, "cost_matrix", None)
-        scores, method = _positive_scores(estimator, X, response_method)
+        classes = getattr(estimator, "classes_", None)
+        if classes is None:
+            raise TypeError(
+                f"estimator must be a fitted classifier with classes_; got "
+                f"{type(estimator).__name__}. Fit it first."
+            )
+        if len(classes) != 2:
+            raise ValueError(
+                f"CostCurveDisplay is for binary classifiers; the estimator has "
+                f"{len(classes)} classes."
+            )
+        if pos_label is None:
+            pos_label = getattr(estimator, "pos_label_", None)
+        pos_label = check_pos_label(
+            pos_label, classes, name=f"{type(estimator).__name__}.classes_"
+        )
+        scores, method = _positive_scores(estimator, X, response_method, pos_label)
         if chosen_threshold == "auto" and hasattr(estimator, "best_threshold_"):
             chosen_threshold = estimator.best_threshold_
-        classes = getattr(estimator, "classes_", None)
-        pos_label = None if classes is None else classes[-1]
         return cls.from_predictions(
             y,
             scores,
@@ -248,7 +272,10 @@ class CostCurveDisplay:
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
         pos_label : int, float, bool or str, default=None
-            The positive class; ``None`` takes the greater label.
+            The positive class, whose scores ``y_score`` are. ``None`` infers
+            it only for labels in ``{0, 1}`` or ``{-1, 1}`` (as 1); any other
+            labels (e.g. ``"fraud"``/``"legit"``) raise a ``ValueError``
+            asking for it.
         chosen_threshold : float, "auto" or None, default="auto"
             Threshold to mark; ``"auto"`` marks the minimum of this curve.
         default_threshold : float or None, default=0.5
@@ -264,12 +291,20 @@ class CostCurveDisplay:
         -------
         display : CostCurveDisplay
         """
-        y_true = np.asarray(y_true)
-        if pos_label is None:
-            labels = np.unique(y_true)
-            if labels.shape[0] > 2:
-                raise ValueError("CostCurveDisplay is for binary targets.")
-            pos_label = labels[-1]
+        y_true, y_score, sample_weight = _check_y_pair(
+            y_true, y_score, sample_weight, pred_name="y_score"
+        )
+        if y_score.dtype.kind not in "biuf":
+            raise TypeError(
+                f"y_score must hold numeric scores, got dtype {y_score.dtype}."
+            )
+        labels = _unique_labels(y_true)
+        if labels.shape[0] > 2:
+            raise ValueError(
+                f"CostCurveDisplay is for binary targets; y_true has "
+                f"{labels.shape[0]} classes."
+            )
+        pos_label = check_pos_label(pos_label, labels, name="y_true")
         y_pos = (y_true == pos_label).astype(np.int8)
         if sample_cost is not None:
             sample_cost = _check_sample_cost(sample_cost, y_pos.shape[0])

@@ -1,5 +1,7 @@
 """Bayes minimum-risk decisions from (calibrated) class probabilities."""
 
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -19,7 +21,11 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
 from mlfound.utils._metaestimators import _estimator_has, _sample_weight_params
 from mlfound.utils._param_validation import HasMethods, StrOptions, _fit_context
-from mlfound.utils.validation import check_finite_target, check_n_classes
+from mlfound.utils.validation import (
+    check_finite_target,
+    check_n_classes,
+    check_pos_label,
+)
 
 __all__ = ["BayesMinimumRiskClassifier"]
 
@@ -47,16 +53,26 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
     cost_matrix : array-like of shape (n_classes, n_classes) or dict, \
             default=None
         ``cost_matrix[i][j]`` is the cost of predicting ``classes_[j]`` when
-        the truth is ``classes_[i]`` (sorted labels). A dict such as
-        ``{"fp": 1, "fn": 50}`` describes a binary problem. ``None`` is the
-        0/1 matrix (every error costs 1: predict the most probable class).
-        Costs must be finite, non-negative and not all zero.
+        the truth is ``classes_[i]`` (sorted labels). For two classes the
+        order is [negative, positive] instead, with the positive class given
+        by ``pos_label``; a dict such as ``{"fp": 1, "fn": 50}`` describes a
+        binary problem the same way. ``None`` is the 0/1 matrix (every error
+        costs 1: predict the most probable class). Costs must be finite,
+        non-negative and not all zero.
 
     calibration : {"sigmoid", "isotonic"} or None, default=None
         Calibrate the probabilities with 5-fold
         :class:`~sklearn.calibration.CalibratedClassifierCV` before deciding
         (isotonic needs about 1000 samples or more; sigmoid suits small data).
         ``None`` uses the estimator's probabilities as they are.
+
+    pos_label : int, float, bool or str, default=None
+        For two classes, the positive class: row/column 1 of ``cost_matrix``
+        and of per-sample costs, the class a dict's ``"fn"`` and ``"tp"``
+        refer to. ``None`` infers it only for numeric labels in ``{0, 1}`` or
+        ``{-1, 1}`` (it is then 1); for other labels binary costs raise a
+        ``ValueError`` asking for it. Not used for more than two classes,
+        whose cost matrix follows the sorted ``classes_``.
 
     Attributes
     ----------
@@ -67,7 +83,7 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
         The class labels.
 
     cost_matrix_ : ndarray of shape (n_classes, n_classes)
-        The validated cost matrix.
+        The validated cost matrix, indexed in the order of ``classes_``.
 
     n_features_in_ : int
         Number of features seen during ``fit``. Only defined if the
@@ -100,12 +116,16 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
         "cost_matrix": ["array-like", dict, None],
         "calibration": [StrOptions({"sigmoid", "isotonic"}), None],
+        "pos_label": [numbers.Real, str, "boolean", None],
     }
 
-    def __init__(self, estimator=None, *, cost_matrix=None, calibration=None):
+    def __init__(
+        self, estimator=None, *, cost_matrix=None, calibration=None, pos_label=None
+    ):
         self.estimator = estimator
         self.cost_matrix = cost_matrix
         self.calibration = calibration
+        self.pos_label = pos_label
 
     @_fit_context(
         # the inner estimator is validated by its own fit
@@ -141,6 +161,18 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
         classes = np.unique(y)
         check_n_classes(classes)
         self.cost_matrix_ = _check_cost_matrix(self.cost_matrix, classes.shape[0])
+        self._reverse = None  # binary [neg, pos] order differs from classes_?
+        if classes.shape[0] == 2:
+            if self.cost_matrix is not None or self.pos_label is not None:
+                self._reverse = self._pos_is_first(classes)
+                if self._reverse:
+                    self.cost_matrix_ = self.cost_matrix_[::-1, ::-1].copy()
+        elif self.pos_label is not None:
+            raise ValueError(
+                f"pos_label only applies to two classes, but y has "
+                f"{classes.shape[0]}; the cost matrix follows the sorted "
+                f"classes {classes.tolist()!r}."
+            )
         estimator = self._get_estimator()
         if _routing_enabled():
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
@@ -171,7 +203,9 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
         sample_cost : array-like of shape (n_samples, n_classes, n_classes), \
                 default=None
             Per-sample ``[true][pred]`` cost matrices known at prediction
-            time (e.g. the transaction amount); replace ``cost_matrix``.
+            time (e.g. the transaction amount); replace ``cost_matrix``. For
+            two classes they are in [negative, positive] order (see
+            ``pos_label``).
 
         Returns
         -------
@@ -183,7 +217,18 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
         if sample_cost is None:
             return proba @ self.cost_matrix_
         costs = _check_sample_cost(sample_cost, proba.shape[0], proba.shape[1])
+        if proba.shape[1] == 2:
+            reverse = self._reverse
+            if reverse is None:
+                reverse = self._pos_is_first(self.classes_)
+            if reverse:
+                costs = costs[:, ::-1, ::-1]
         return np.einsum("ni,nij->nj", proba, costs)
+
+    def _pos_is_first(self, classes):
+        """Whether the positive class of a binary problem is ``classes[0]``."""
+        pos_label = check_pos_label(self.pos_label, classes)
+        return bool(classes[0] == pos_label)
 
     def predict(self, X, sample_cost=None):
         """Predict the class of minimum expected cost.

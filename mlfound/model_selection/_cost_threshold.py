@@ -48,6 +48,7 @@ from mlfound.utils.validation import (
     check_cv_splits,
     check_finite_target,
     check_n_classes,
+    check_pos_label,
     check_sample_weight,
 )
 
@@ -56,7 +57,9 @@ __all__ = ["CostSensitiveThresholdClassifier"]
 _CONSTRAINTS = ("recall", "precision", "fpr")
 
 
-def _fit_and_score(estimator, X, y, fit_params, train, val, methods, classes):
+def _fit_and_score(
+    estimator, X, y, fit_params, train, val, methods, classes, pos_label=None
+):
     """Fit on ``train`` (``None``: prefit) and return the scores on ``val``."""
     if train is not None:
         fit_params = _check_method_params(X, fit_params, indices=train)
@@ -69,7 +72,7 @@ def _fit_and_score(estimator, X, y, fit_params, train, val, methods, classes):
     if val is None:
         return estimator, None, None
     X_val = X if val is Ellipsis else _safe_indexing(X, val)
-    scores, method = _positive_scores(estimator, X_val, methods)
+    scores, method = _positive_scores(estimator, X_val, methods, pos_label)
     return estimator, scores, method
 
 
@@ -84,7 +87,13 @@ class CostSensitiveThresholdClassifier(
     grid). The cheapest threshold, optionally under a recall, precision or
     false-positive-rate constraint, becomes ``best_threshold_``, and the inner
     estimator is refitted on all the data. ``predict`` returns the positive
-    class ``classes_[1]`` when the score is ``>= best_threshold_``.
+    class ``pos_label_`` when its score is ``>= best_threshold_``.
+
+    Which class is positive matters as soon as the costs or the constraint
+    are asymmetric: with labels other than ``{0, 1}`` or ``{-1, 1}`` (e.g.
+    ``"fraud"``/``"legit"``), pass ``pos_label``, as for scikit-learn's
+    threshold tuners; ``fit`` raises a ``ValueError`` naming the labels
+    otherwise, rather than guessing from the sort order.
 
     Costs can be one matrix for all samples or one per sample (e.g. the
     transaction amount lost on a missed fraud), passed to ``fit`` as
@@ -101,8 +110,8 @@ class CostSensitiveThresholdClassifier(
 
     cost_matrix : array-like of shape (2, 2) or dict, default=None
         ``cost_matrix[i][j]`` is the cost of predicting ``j`` when the truth is
-        ``i``; index 0 is the negative class ``classes_[0]``, 1 the positive
-        class ``classes_[1]``. A dict such as ``{"fp": 1, "fn": 50}`` sets the
+        ``i``; index 0 is the negative class, 1 the positive class
+        ``pos_label_``. A dict such as ``{"fp": 1, "fn": 50}`` sets the
         named entries (keys ``"tn"``, ``"fp"``, ``"fn"``, ``"tp"``; missing
         ones cost 0). ``None`` is the 0/1 matrix ``[[0, 1], [1, 0]]``: every
         error costs 1 and the threshold minimizes the error rate. Costs must
@@ -142,18 +151,33 @@ class CostSensitiveThresholdClassifier(
         Shuffles the stratified folds when ``cv`` is an int; ``None`` keeps
         the data order (no shuffling).
 
+    pos_label : int, float, bool or str, default=None
+        The positive class: the class whose scores are thresholded, that
+        ``"fn"``/``"tp"`` costs, row/column 1 of ``cost_matrix`` and
+        ``sample_cost``, and the recall/precision/FPR constraints refer to.
+        ``None`` infers it only for numeric labels in ``{0, 1}`` or
+        ``{-1, 1}`` (it is then 1); for any other labels ``fit`` raises a
+        ``ValueError`` when ``cost_matrix``, ``sample_cost`` or
+        ``constraint`` is given. With the default symmetric 0/1 costs and no
+        constraint the decisions are the same whichever class is positive,
+        and ``classes_[1]`` is used.
+
     Attributes
     ----------
     estimator_ : estimator instance
         The fitted classifier used by ``predict``.
 
     classes_ : ndarray of shape (2,)
-        The class labels; ``classes_[1]`` is the positive class.
+        The class labels, sorted.
+
+    pos_label_ : int, float, bool or str
+        The positive class, one of ``classes_``.
 
     best_threshold_ : float
-        The decision threshold on the scores of ``classes_[1]``: samples with
-        a score ``>=`` it are predicted positive. ``inf`` when flagging
-        nothing is cheapest.
+        The decision threshold on the scores of ``pos_label_`` (its
+        ``predict_proba`` column, or ``decision_function`` negated when it is
+        ``classes_[0]``): samples with a score ``>=`` it are predicted
+        ``pos_label_``. ``inf`` when flagging nothing is cheapest.
 
     best_cost_ : float
         Expected cost per sample of ``best_threshold_`` on the out-of-fold
@@ -208,6 +232,17 @@ class CostSensitiveThresholdClassifier(
     True
     >>> clf.predict(X[:5]).shape
     (5,)
+
+    With named classes, say which one is positive (the FN cost is the cost
+    of missing it):
+
+    >>> import numpy as np
+    >>> named = np.array(["legit", "fraud"])[y]
+    >>> clf = CostSensitiveThresholdClassifier(
+    ...     cost_matrix={"fp": 1, "fn": 20}, pos_label="fraud"
+    ... ).fit(X, named)
+    >>> str(clf.pos_label_), clf.best_threshold_ < 0.5
+    ('fraud', True)
     """
 
     _parameter_constraints: dict = {
@@ -223,6 +258,7 @@ class CostSensitiveThresholdClassifier(
         "response_method": [StrOptions({"auto", "predict_proba", "decision_function"})],
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
+        "pos_label": [numbers.Real, str, "boolean", None],
     }
 
     def __init__(
@@ -236,6 +272,7 @@ class CostSensitiveThresholdClassifier(
         response_method="auto",
         n_jobs=None,
         random_state=None,
+        pos_label=None,
     ):
         self.estimator = estimator
         self.cost_matrix = cost_matrix
@@ -245,6 +282,7 @@ class CostSensitiveThresholdClassifier(
         self.response_method = response_method
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.pos_label = pos_label
 
     @_fit_context(
         # the inner estimator is validated by its own fit
@@ -301,6 +339,7 @@ class CostSensitiveThresholdClassifier(
         routed_params = self._route_params(estimator, sample_weight, params)
         classes = np.unique(y)
         check_n_classes(classes)
+        pos = self._check_pos_label(classes, sample_cost)
 
         methods = self.response_method
 
@@ -317,7 +356,7 @@ class CostSensitiveThresholdClassifier(
                     f"{estimator.classes_!r}, but y holds {classes!r}."
                 )
             self.estimator_ = estimator
-            scores, method = _positive_scores(estimator, X, methods)
+            scores, method = _positive_scores(estimator, X, methods, pos)
             val_index = np.arange(n_samples)
         else:
             cv = self._get_cv(y)
@@ -335,7 +374,15 @@ class CostSensitiveThresholdClassifier(
                 tasks.append((np.arange(n_samples), None))
             results = Parallel(n_jobs=self.n_jobs)(
                 delayed(_fit_and_score)(
-                    clone(estimator), X, y, fit_params, train, val, methods, classes
+                    clone(estimator),
+                    X,
+                    y,
+                    fit_params,
+                    train,
+                    val,
+                    methods,
+                    classes,
+                    pos,
                 )
                 for train, val in tasks
             )
@@ -360,7 +407,7 @@ class CostSensitiveThresholdClassifier(
                 "so no threshold can be optimized."
             )
         self.response_method_ = method
-        y_pos = (np.asarray(y)[val_index] == classes[1]).astype(np.int8)
+        y_pos = (np.asarray(y)[val_index] == pos).astype(np.int8)
         weights = (
             np.ones(val_index.shape[0])
             if sample_weight is None
@@ -422,6 +469,19 @@ class CostSensitiveThresholdClassifier(
         True
         """
         check_is_fitted(self, "_oof")
+        if self._pos_label_implicit and not (
+            cost_matrix is None
+            and sample_cost is None
+            and (
+                self.constraint is None if constraint == "keep" else constraint is None
+            )
+        ):
+            raise ValueError(
+                f"The model was fitted on the labels {self.classes_.tolist()!r} "
+                f"with symmetric costs and no pos_label, so no class is the "
+                f"positive one that these costs or this constraint refer to. "
+                f"Refit with pos_label set to the positive class."
+            )
         self.cost_matrix_ = _check_cost_matrix(cost_matrix, 2)
         self.cost_matrix = cost_matrix
         if not (isinstance(constraint, str) and constraint == "keep"):
@@ -460,6 +520,32 @@ class CostSensitiveThresholdClassifier(
             "precision": sweep["precision"],
             "fpr": sweep["fpr"],
         }
+
+    def _check_pos_label(self, classes, sample_cost):
+        """The positive class; sets ``pos_label_`` and ``_pos_label_implicit``.
+
+        Asymmetric costs, per-sample costs and constraints single out a
+        positive class, so labels other than {0, 1} / {-1, 1} then need
+        ``pos_label``. With the default symmetric costs and no constraint the
+        decisions do not depend on which class is positive: ``classes_[1]``
+        serves.
+        """
+        singles_out = (
+            self.cost_matrix is not None
+            or sample_cost is not None
+            or self.constraint is not None
+        )
+        self._pos_label_implicit = False
+        if self.pos_label is None and not singles_out:
+            try:
+                pos = check_pos_label(None, classes)
+            except ValueError:
+                pos = classes[1]
+                self._pos_label_implicit = True
+        else:
+            pos = check_pos_label(self.pos_label, classes)
+        self.pos_label_ = classes[np.flatnonzero(classes == pos)[0]]
+        return self.pos_label_
 
     def _check_constraint(self):
         constraint = self.constraint
@@ -520,11 +606,11 @@ class CostSensitiveThresholdClassifier(
 
     @property
     def classes_(self):
-        """Class labels; ``classes_[1]`` is the positive class."""
+        """Class labels, sorted; ``pos_label_`` is the positive one."""
         return self.estimator_.classes_
 
     def predict(self, X):
-        """Predict ``classes_[1]`` where the score is ``>= best_threshold_``.
+        """Predict ``pos_label_`` where its score is ``>= best_threshold_``.
 
         Parameters
         ----------
@@ -537,8 +623,12 @@ class CostSensitiveThresholdClassifier(
             The predicted classes.
         """
         check_is_fitted(self, "estimator_")
-        scores, _ = _positive_scores(self.estimator_, X, [self.response_method_])
-        return self.classes_[(scores >= self.best_threshold_).astype(np.intp)]
+        scores, _ = _positive_scores(
+            self.estimator_, X, [self.response_method_], self.pos_label_
+        )
+        classes = self.classes_
+        pos = int(np.flatnonzero(classes == self.pos_label_)[0])
+        return classes[np.where(scores >= self.best_threshold_, pos, 1 - pos)]
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):

@@ -17,6 +17,7 @@ __all__ = [
     "check_feature_names_in",
     "check_finite_target",
     "check_n_classes",
+    "check_pos_label",
     "check_sample_weight",
     "check_positive_integers",
     "check_probabilities",
@@ -127,6 +128,87 @@ def check_n_classes(classes, *, min_classes=2, name="y"):
             f"training data contains examples of every class."
         )
     return n_classes
+
+
+def check_pos_label(pos_label, labels, *, name="y"):
+    """The positive class of a binary target, by scikit-learn's rule.
+
+    A thin wrapper over scikit-learn's private helper so that a rename
+    upstream costs one edit. With ``pos_label=None`` the positive class is
+    inferred only when the labels are numeric and in ``{0, 1}`` or
+    ``{-1, 1}`` (it is then ``1``); any other labels (strings, ``{1, 2}``,
+    ...) raise a ``ValueError`` naming the labels seen. A given
+    ``pos_label`` must be one of the labels when there are two of them.
+
+    Parameters
+    ----------
+    pos_label : int, float, bool, str or None
+        The positive class, or ``None`` to infer it.
+    labels : array-like of shape (n_samples,) or (n_classes,)
+        The target, or its distinct labels.
+    name : str, default="y"
+        The parameter name used in error messages.
+
+    Returns
+    -------
+    pos_label : int, float, bool or str
+        The positive class.
+
+    Examples
+    --------
+    >>> from mlfound.utils.validation import check_pos_label
+    >>> check_pos_label(None, [0, 1, 1])
+    1
+    >>> check_pos_label("fraud", ["legit", "fraud"])
+    'fraud'
+    >>> check_pos_label(None, ["legit", "fraud"])
+    Traceback (most recent call last):
+        ...
+    ValueError: The labels of y are ['fraud', 'legit'], so the positive class...
+    """
+    from sklearn.utils.validation import _check_pos_label_consistency
+
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        labels = labels.ravel()
+    # numbers in an object array (mixed uint64 and signed labels, pandas
+    # object columns) keep their exact values: decided here, since
+    # scikit-learn refuses object labels
+    numeric_object = labels.dtype == object and all(
+        isinstance(v, numbers.Real) for v in labels.tolist()
+    )
+    small = labels.shape[0] <= 2 or numeric_object
+    try:
+        if (
+            pos_label is None
+            and small
+            and (labels.dtype.kind in "biuf" or numeric_object)
+        ):
+            # the common case, decided without scikit-learn's array-API
+            # dispatch (which costs more than a scorer call on a large fold)
+            values = set(labels.tolist())
+            if values <= {0, 1} or values <= {-1, 1}:
+                return 1
+            if numeric_object:
+                raise ValueError
+        inferred = _check_pos_label_consistency(pos_label, labels)
+    except ValueError:
+        seen = np.unique(labels).tolist()
+        shown = repr(seen[:10])[:-1] + (", ...]" if len(seen) > 10 else "]")
+        raise ValueError(
+            f"The labels of {name} are {shown}, so the positive class cannot be "
+            f"inferred (only numeric {{0, 1}} and {{-1, 1}} labels are, as 1). "
+            f"Pass pos_label, one of these labels, to say which is the "
+            f"positive class."
+        ) from None
+    if pos_label is not None:
+        seen = np.unique(labels).tolist()
+        if len(seen) == 2 and not any(pos_label == s for s in seen):
+            raise ValueError(
+                f"pos_label={pos_label!r} is not one of the labels of {name}, "
+                f"{seen!r}: pass one of them."
+            )
+    return inferred
 
 
 def check_positive_integers(values, *, name):

@@ -160,3 +160,31 @@ def test_sample_weight_is_never_dropped_silently():
     # them for the calibration and says so itself.
     with pytest.warns(UserWarning, match="does not appear to accept sample_weight"):
         clf.set_params(calibration="sigmoid").fit(X, y, sample_weight=np.ones(200))
+
+
+def test_binary_costs_on_string_labels_need_pos_label():
+    X, y = make_classification(n_samples=400, weights=[0.9], random_state=0)
+    names = np.array(["legit", "fraud"])  # 1 = fraud, which sorts first
+    cost = {"fp": 1, "fn": 50}
+    numeric = BayesMinimumRiskClassifier(cost_matrix=cost).fit(X, y)
+    with pytest.raises(ValueError, match=r"labels of y are \['fraud', 'legit'\]"):
+        BayesMinimumRiskClassifier(cost_matrix=cost).fit(X, names[y])
+    named = BayesMinimumRiskClassifier(cost_matrix=cost, pos_label="fraud")
+    named.fit(X, names[y])
+    assert list(named.classes_) == ["fraud", "legit"]
+    np.testing.assert_array_equal(named.predict(X) == "fraud", numeric.predict(X) == 1)
+    assert (numeric.predict(X) == 1).sum() > (y == 1).sum()  # FN costly: flag more
+    # per-sample costs at predict time follow the same [negative, positive] order
+    sample_cost = np.zeros((400, 2, 2))
+    sample_cost[:, 0, 1] = 1.0
+    sample_cost[:, 1, 0] = np.linspace(1, 100, 400)
+    np.testing.assert_array_equal(
+        named.predict(X, sample_cost=sample_cost) == "fraud",
+        numeric.predict(X, sample_cost=sample_cost) == 1,
+    )
+    # symmetric 0/1 costs need no positive class, but per-sample costs do
+    plain = BayesMinimumRiskClassifier().fit(X, names[y])
+    with pytest.raises(ValueError, match="pos_label"):
+        plain.predict(X, sample_cost=sample_cost)
+    with pytest.raises(ValueError, match="pos_label only applies to two classes"):
+        BayesMinimumRiskClassifier(pos_label=1).fit(X, y % 3 + (X[:, 0] > 0))

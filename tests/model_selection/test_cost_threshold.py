@@ -225,14 +225,76 @@ def test_decision_function_and_delegation(fraud):
     np.testing.assert_array_equal(lr.predict_proba(X), lr.estimator_.predict_proba(X))
 
 
-def test_string_labels_positive_class_is_the_greater_label(fraud):
+@pytest.fixture(scope="module")
+def fraud_split():
+    data = make_fraud(n_samples=60_000, random_state=0)
+    return train_test_split(
+        data.X, data.y, test_size=0.5, stratify=data.y, random_state=0
+    )
+
+
+def test_string_labels_need_pos_label_and_flag_the_right_class(fraud_split):
+    """make_fraud with "fraud"/"legit" labels: the FN cost is a missed fraud."""
+    X_train, X_test, y_train, y_test = fraud_split
+    names = np.array(["legit", "fraud"])  # "legit" sorts last
+    cost = {"fp": 1, "fn": 50}
+    numeric = CostSensitiveThresholdClassifier(cost_matrix=cost, cv=3)
+    numeric.fit(X_train, y_train)
+    flagged = numeric.predict(X_test) == 1
+    assert flagged[y_test == 1].sum() > 0.5 * (y_test == 1).sum()
+
+    unnamed = CostSensitiveThresholdClassifier(cost_matrix=cost, cv=3)
+    with pytest.raises(ValueError, match=r"labels of y are \['fraud', 'legit'\]"):
+        unnamed.fit(X_train, names[y_train])
+    for params in ({"constraint": ("recall", 0.5)}, {}):
+        with pytest.raises(ValueError, match="pos_label"):
+            CostSensitiveThresholdClassifier(cv=3, **params).fit(
+                X_train, names[y_train], sample_cost=np.ones((y_train.size, 2, 2))
+            )
+    with pytest.raises(ValueError, match="pos_label='Fraud' is not one of"):
+        unnamed.set_params(pos_label="Fraud").fit(X_train, names[y_train])
+
+    for method in ("predict_proba", "decision_function"):
+        named = CostSensitiveThresholdClassifier(
+            cost_matrix=cost, cv=3, pos_label="fraud", response_method=method
+        ).fit(X_train, names[y_train])
+        reference = clone(numeric).set_params(response_method=method)
+        reference.fit(X_train, y_train)
+        assert named.pos_label_ == "fraud"
+        assert list(named.classes_) == ["fraud", "legit"]
+        assert named.best_threshold_ == pytest.approx(reference.best_threshold_)
+        named_flags = named.predict(X_test) == "fraud"
+        np.testing.assert_array_equal(named_flags, reference.predict(X_test) == 1)
+        np.testing.assert_allclose(
+            named.cost_curve_["costs"], reference.cost_curve_["costs"]
+        )
+
+    # prefit: the same positive class through a fitted estimator
+    lr = LogisticRegression().fit(X_train, names[y_train])
+    prefit = CostSensitiveThresholdClassifier(
+        lr, cost_matrix=cost, cv="prefit", pos_label="fraud"
+    ).fit(X_test, names[y_test])
+    lr_numeric = LogisticRegression().fit(X_train, y_train)
+    prefit_numeric = CostSensitiveThresholdClassifier(
+        lr_numeric, cost_matrix=cost, cv="prefit"
+    ).fit(X_test, y_test)
+    assert prefit.best_cost_ == pytest.approx(prefit_numeric.best_cost_)
+
+
+def test_symmetric_costs_need_no_pos_label_until_set_costs(fraud):
     X, y, _ = fraud
-    labels = np.array(["legit", "zfraud"])[y]
-    clf = CostSensitiveThresholdClassifier(cost_matrix={"fp": 1, "fn": 20}, cv=3)
-    clf.fit(X, labels)
-    assert list(clf.classes_) == ["legit", "zfraud"]
-    numeric = clone(clf).fit(X, y)
-    np.testing.assert_array_equal(clf.predict(X) == "zfraud", numeric.predict(X) == 1)
+    names = np.array(["legit", "fraud"])
+    clf = CostSensitiveThresholdClassifier(cv=3).fit(X, names[y])
+    numeric = CostSensitiveThresholdClassifier(cv=3).fit(X, y)
+    # 0/1 costs: the same decisions whichever class is positive
+    np.testing.assert_array_equal(clf.predict(X) == "fraud", numeric.predict(X) == 1)
+    with pytest.raises(ValueError, match="Refit with pos_label"):
+        clf.set_costs({"fp": 1, "fn": 50})
+    with pytest.raises(ValueError, match="Refit with pos_label"):
+        clf.set_costs(constraint=("recall", 0.9))
+    # -1/1 labels infer 1, as scikit-learn does
+    signed = CostSensitiveThresholdClassifier(cost_matrix={"fp": 1, "fn": 20}, cv=3)
+    assert signed.fit(X, 2 * y - 1).pos_label_ == 1
 
 
 def test_refit_false_single_split_and_parallel_jobs(fraud):
@@ -336,6 +398,15 @@ def test_pipeline_and_grid_search(fraud):
         ({"constraint": ("recall", 1.5)}, {}, r"must lie in \[0, 1\]"),
         ({}, {"sample_cost": np.ones((5, 2, 2))}, "5 rows but there are"),
         ({}, {"sample_cost": np.ones((40, 3))}, r"must have shape \(40, 2, 2\)"),
+        ({}, {"sample_cost": np.full((40, 2, 2), np.nan)}, "sample_cost contains NaN"),
+        ({}, {"sample_cost": np.full((40, 2, 2), np.inf)}, "sample_cost contains NaN"),
+        ({}, {"sample_cost": -np.ones((40, 2, 2))}, "sample_cost contains negative"),
+        ({}, {"sample_weight": np.r_[np.nan, np.ones(39)]}, "sample_weight"),
+        ({}, {"sample_weight": np.r_[np.inf, np.ones(39)]}, "sample_weight"),
+        ({}, {"sample_weight": np.r_[-1.0, np.ones(39)]}, "sample_weight"),
+        ({}, {"sample_weight": np.zeros(40)}, "(?i)sample.weight"),
+        ({}, {"sample_weight": np.ones(39)}, "sample_weight"),
+        ({"pos_label": 2}, {}, "pos_label=2 is not one of the labels of y"),
     ],
 )
 def test_clear_errors(params, fit_kwargs, match):
