@@ -344,7 +344,7 @@ def check_ordinal_target(
                 # int64 (a cast first would wrap uint64 values above 2**63)
                 shifted = (y - y.min()).astype(np.int64)
                 present = np.bincount(shifted, minlength=high - low + 1) > 0
-                classes = (np.flatnonzero(present) + low).astype(y.dtype)
+                classes = y.min() + np.flatnonzero(present).astype(y.dtype)
                 lookup = np.cumsum(present) - 1
                 return classes, lookup[shifted]
         check_finite_target(y, name=name)
@@ -572,5 +572,7 @@ def check_array_1d(
                 f"{arr.shape[0]} values). Drop or impute those values."
             )
     if ensure_non_negative and arr.dtype.kind in "if" and arr.min() < 0:
-        raise ValueError(f"{name} must be non-negative; found minimum {arr.min()!r}.")
+        raise ValueError(
+            f"{name} must be non-negative; found minimum {arr.min().item()!r}."
+        )
     return arr
