@@ -161,14 +161,23 @@ def make_click_logs(
     if propensity is None:
         propensity = 1.0 / k**exponent
     else:
-        propensity = np.asarray(propensity, dtype=np.float64)
+        try:
+            propensity = np.asarray(propensity, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"propensity must hold numbers in (0, 1], one per position, "
+                f"got {propensity!r}."
+            ) from None
         if propensity.shape != (n_positions,):
             raise ValueError(
                 f"propensity must have shape ({n_positions},) (one entry per "
                 f"position), got {propensity.shape}."
             )
         if not np.all((propensity > 0) & (propensity <= 1)):
-            raise ValueError("propensity must lie in (0, 1].")
+            raise ValueError(
+                "propensity must lie in (0, 1] without NaN (one examination "
+                "probability per position)."
+            )
 
     # True relevance direction and a policy direction at ``policy_angle``.
     direction = rng.standard_normal(n_features)
