@@ -6,6 +6,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils import Bunch, check_random_state
 
+from mlfound.datasets._size import check_output_size
 from mlfound.utils._param_validation import Interval, RealNotInt, validate_params
 
 _DESCR = """\
@@ -150,19 +151,33 @@ def make_click_logs(
     >>> bool(ctr[0] > 5 * ctr[1])  # raw click rates exaggerate the position effect
     True
     """
+    check_output_size(
+        "make_click_logs",
+        n_samples__n_features=int(n_samples) * (int(n_features) + 10),
+        n_positions=2 * int(n_positions),
+    )
     rng = check_random_state(random_state)
     k = np.arange(1, n_positions + 1, dtype=np.float64)
     if propensity is None:
         propensity = 1.0 / k**exponent
     else:
-        propensity = np.asarray(propensity, dtype=np.float64)
+        try:
+            propensity = np.asarray(propensity, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"propensity must hold numbers in (0, 1], one per position, "
+                f"got {propensity!r}."
+            ) from None
         if propensity.shape != (n_positions,):
             raise ValueError(
                 f"propensity must have shape ({n_positions},) (one entry per "
                 f"position), got {propensity.shape}."
             )
         if not np.all((propensity > 0) & (propensity <= 1)):
-            raise ValueError("propensity must lie in (0, 1].")
+            raise ValueError(
+                "propensity must lie in (0, 1] without NaN (one examination "
+                "probability per position)."
+            )
 
     # True relevance direction and a policy direction at ``policy_angle``.
     direction = rng.standard_normal(n_features)

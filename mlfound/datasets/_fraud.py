@@ -7,6 +7,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 from sklearn.utils import Bunch, check_random_state
 
+from mlfound.datasets._size import check_output_size
 from mlfound.utils._param_validation import Interval, validate_params
 
 __all__ = ["make_fraud"]
@@ -89,6 +90,9 @@ def make_fraud(
     >>> round(float(data.fraud_probability.mean()), 4)
     0.01
     """
+    check_output_size(
+        "make_fraud", n_samples__n_features=int(n_samples) * (int(n_features) + 4)
+    )
     rng = check_random_state(random_state)
     log_amount = rng.normal(3.5, 1.0, size=n_samples)
     amount = np.maximum(np.round(np.exp(log_amount), 2), 0.01)

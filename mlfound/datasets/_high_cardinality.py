@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from mlfound.datasets._size import check_output_size
 from mlfound.utils._param_validation import Interval, validate_params
 
 _DESCR = """\
@@ -131,6 +132,14 @@ def make_high_cardinality(
     rng = check_random_state(random_state)
     if n_noise_categories is None:
         n_noise_categories = max(1, n_samples // 4)
+    # about 100 bytes per level: its name, frequency and effect
+    check_output_size(
+        "make_high_cardinality",
+        n_samples=12 * int(n_samples),
+        n_cities=13 * int(n_cities),
+        n_products=13 * int(n_products),
+        n_noise_categories=13 * int(n_noise_categories),
+    )
     sizes = {"city": n_cities, "product": n_products, "user_id": n_noise_categories}
     categories, effects, frequencies, codes = {}, {}, {}, {}
     for name, size in sizes.items():

@@ -7,6 +7,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 from sklearn.utils import Bunch, check_random_state
 
+from mlfound.datasets._size import check_output_size
 from mlfound.utils._param_validation import Interval, validate_params
 
 __all__ = ["make_imbalanced"]
@@ -87,6 +88,10 @@ def make_imbalanced(
         raise ValueError(
             f"n_informative={n_informative} cannot exceed n_features={n_features}."
         )
+    check_output_size(
+        "make_imbalanced",
+        n_samples__n_features=int(n_samples) * (int(n_features) + 3),
+    )
     rng = check_random_state(random_state)
     direction = rng.standard_normal(n_informative)
     direction /= np.linalg.norm(direction)

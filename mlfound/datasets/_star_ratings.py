@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from mlfound._glm._cumulative_link import LINKS, link_quantile
+from mlfound.datasets._size import check_output_size
 from mlfound.utils._param_validation import Interval, StrOptions, validate_params
 
 _NOISE_SCALE = {
@@ -101,6 +102,11 @@ def make_star_ratings(
     >>> sorted(set(data.y.tolist()))
     [1, 2, 3, 4, 5]
     """
+    check_output_size(
+        "make_star_ratings",
+        n_samples__n_features=int(n_samples) * (int(n_features) + 4),
+        n_classes=int(n_classes),
+    )
     rng = check_random_state(random_state)
     coef = rng.standard_normal(n_features)
     X = rng.standard_normal((n_samples, n_features))
@@ -122,6 +128,6 @@ def make_star_ratings(
             n_features=n_features,
             link=link,
             n_cuts=n_classes - 1,
-            n_classes=n_classes,
+            n_classes=int(n_classes),
         ),
     )

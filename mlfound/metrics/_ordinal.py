@@ -2,12 +2,11 @@
 
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, make_scorer
-from sklearn.utils import check_consistent_length, column_or_1d
 
 from mlfound.utils._param_validation import StrOptions, validate_params
 from mlfound.utils.validation import (
+    check_array_1d,
     check_ordinal_target,
-    check_sample_weight,
     ordinal_categories,
 )
 
@@ -18,31 +17,83 @@ __all__ = [
 ]
 
 
-def _class_distances(y_true, y_pred, categories):
-    """``|rank(y_true) - rank(y_pred)|`` on the label order."""
+def _pooled_labels(y_true, y_pred):
+    """``y_true`` and ``y_pred`` in one array, without rounding any label.
+
+    NumPy joins int64 and uint64 arrays (or large integers and floats) as
+    float64, which merges distinct integers above 2**53: join them in an
+    integer dtype that holds both, or refuse.
+    """
+    common = np.result_type(y_true, y_pred)
+    if common.kind != "f" or not any(y.dtype.kind in "iu" for y in (y_true, y_pred)):
+        return np.concatenate([y_true, y_pred])
+    low = min(int(y.min()) for y in (y_true, y_pred) if y.dtype.kind in "iu")
+    high = max(int(y.max()) for y in (y_true, y_pred) if y.dtype.kind in "iu")
+    if y_true.dtype.kind in "iu" and y_pred.dtype.kind in "iu":
+        if low >= 0:
+            return np.concatenate([y_true.astype(np.uint64), y_pred.astype(np.uint64)])
+        if high <= np.iinfo(np.int64).max:
+            return np.concatenate([y_true.astype(np.int64), y_pred.astype(np.int64)])
+    elif max(-low, high) <= 2**53:  # integers that float64 holds exactly
+        return np.concatenate([y_true, y_pred])
+    raise ValueError(
+        f"y_true (dtype {y_true.dtype}) and y_pred (dtype {y_pred.dtype}) hold "
+        f"integer labels in [{low}, {high}] that no common dtype represents "
+        f"exactly. Give both the same dtype, or pass categories=[...] listing "
+        f"the labels from lowest to highest."
+    )
+
+
+def _class_codes(y_true, y_pred, categories):
+    """Ranks of ``y_true`` and ``y_pred`` on the label order, and the order."""
     cats = ordinal_categories(y_true, categories)
     if cats is None:
         cats = ordinal_categories(y_pred, "auto")
-    y_true = column_or_1d(y_true)
-    y_pred = column_or_1d(y_pred)
-    check_consistent_length(y_true, y_pred)
+    y_true = check_array_1d(y_true, name="y_true", numeric=False)
+    y_pred = check_array_1d(
+        y_pred, name="y_pred", numeric=False, n_samples=y_true.shape[0]
+    )
     if cats is None:
-        labels = np.concatenate([y_true, y_pred])
         cats, codes = check_ordinal_target(
-            labels, None, require_all=False, discrete=False
+            _pooled_labels(y_true, y_pred),
+            None,
+            require_all=False,
+            discrete=False,
+            name="y_true and y_pred",
         )
         n = y_true.shape[0]
-        return np.abs(codes[:n] - codes[n:]), cats
+        return codes[:n], codes[n:], cats
     _, true_codes = check_ordinal_target(y_true, cats, require_all=False, name="y_true")
     _, pred_codes = check_ordinal_target(y_pred, cats, require_all=False, name="y_pred")
+    return true_codes, pred_codes, cats
+
+
+def _class_distances(y_true, y_pred, categories):
+    """``|rank(y_true) - rank(y_pred)|`` on the label order."""
+    true_codes, pred_codes, cats = _class_codes(y_true, y_pred, categories)
     return np.abs(true_codes - pred_codes), cats
+
+
+def _check_weights(sample_weight, n_samples):
+    """Finite, non-negative weights, one per sample, not all zero."""
+    sample_weight = check_array_1d(
+        sample_weight,
+        name="sample_weight",
+        ensure_non_negative=True,
+        n_samples=n_samples,
+    )
+    if not sample_weight.any():
+        raise ValueError(
+            "sample_weight is all zeros: the weighted metric is 0/0. Give at "
+            "least one sample a positive weight."
+        )
+    return sample_weight.astype(np.float64, copy=False)
 
 
 def _weighted_mean(values, sample_weight):
     if sample_weight is None:
         return float(np.mean(values))
-    sample_weight = check_sample_weight(sample_weight, values)
-    return float(np.average(values, weights=sample_weight))
+    return float(np.average(values, weights=_check_weights(sample_weight, len(values))))
 
 
 _PARAMS = {
@@ -68,16 +119,16 @@ def mean_absolute_class_error(y_true, y_pred, *, categories="auto", sample_weigh
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        True labels.
+        True labels (non-empty, no NaN).
     y_pred : array-like of shape (n_samples,)
-        Predicted labels.
+        Predicted labels, as many as ``y_true``.
     categories : "auto" or array-like, default="auto"
         The labels from lowest to highest. ``"auto"`` uses an ordered pandas
         ``Categorical``'s order, or else sorts the (numeric) labels seen in
         ``y_true`` and ``y_pred``, so that unobserved ranks in between do
         not count: pass the full list when a class may be missing.
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights: finite, non-negative and not all zero.
 
     Returns
     -------
@@ -118,14 +169,14 @@ def off_by_more_than_one_rate(y_true, y_pred, *, categories="auto", sample_weigh
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        True labels.
+        True labels (non-empty, no NaN).
     y_pred : array-like of shape (n_samples,)
-        Predicted labels.
+        Predicted labels, as many as ``y_true``.
     categories : "auto" or array-like, default="auto"
         The labels from lowest to highest (see
         :func:`mean_absolute_class_error`).
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights: finite, non-negative and not all zero.
 
     Returns
     -------
@@ -157,19 +208,21 @@ def quadratic_weighted_kappa(y_true, y_pred, *, categories="auto", sample_weight
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        True labels.
+        True labels (non-empty, no NaN).
     y_pred : array-like of shape (n_samples,)
-        Predicted labels.
+        Predicted labels, as many as ``y_true``.
     categories : "auto" or array-like, default="auto"
         The labels from lowest to highest (see
         :func:`mean_absolute_class_error`).
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights: finite, non-negative and not all zero.
 
     Returns
     -------
     kappa : float
-        Quadratic weighted kappa, at most 1.
+        Quadratic weighted kappa, in [-1, 1]. Like scikit-learn, NaN with an
+        ``UndefinedMetricWarning`` when kappa is undefined (truth and
+        predictions all in one and the same class).
 
     Examples
     --------
@@ -179,23 +232,15 @@ def quadratic_weighted_kappa(y_true, y_pred, *, categories="auto", sample_weight
     >>> round(quadratic_weighted_kappa([1, 2, 3, 4, 5], [2, 2, 3, 4, 4]), 3)
     0.857
     """
-    cats = ordinal_categories(y_true, categories)
-    if cats is None:
-        cats = ordinal_categories(y_pred, "auto")
-    y_true = column_or_1d(y_true)
-    y_pred = column_or_1d(y_pred)
-    if cats is None:
-        cats, _ = check_ordinal_target(
-            np.concatenate([y_true, y_pred]), None, require_all=False, discrete=False
-        )
-    else:
-        check_ordinal_target(y_true, cats, require_all=False, name="y_true")
-        check_ordinal_target(y_pred, cats, require_all=False, name="y_pred")
+    true_codes, pred_codes, cats = _class_codes(y_true, y_pred, categories)
+    if sample_weight is not None:
+        sample_weight = _check_weights(sample_weight, true_codes.shape[0])
+    # on the ranks, so that the labels' own dtype never matters
     return float(
         cohen_kappa_score(
-            y_true,
-            y_pred,
-            labels=cats,
+            true_codes,
+            pred_codes,
+            labels=np.arange(cats.shape[0]),
             weights="quadratic",
             sample_weight=sample_weight,
         )

@@ -3,10 +3,48 @@
 import numbers
 
 import numpy as np
-from sklearn.metrics import ndcg_score
-from sklearn.utils.validation import check_array, column_or_1d
 
 from mlfound.utils._param_validation import Interval, validate_params
+from mlfound.utils.validation import check_array_1d
+
+
+def _check_matrix(values, name, *, ensure_non_negative=False):
+    """A non-empty numeric, finite 2-d array (one row per query)."""
+    arr = np.asarray(values)
+    if arr.ndim != 2:
+        hint = (
+            " For a flat array of items, pass query_id=... with the query of each item."
+            if arr.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"{name} must be a 2-d array of shape (n_queries, n_items) when "
+            f"query_id is None, got an array of shape {arr.shape}.{hint}"
+        )
+    if arr.size == 0:
+        raise ValueError(
+            f"{name} is empty (shape {arr.shape}): at least one query with "
+            f"one item is needed."
+        )
+    flat = check_array_1d(
+        arr.reshape(-1), name=name, ensure_non_negative=ensure_non_negative
+    )
+    return flat.astype(np.float64, copy=False).reshape(arr.shape)
+
+
+def _check_query_id(query_id, n_samples):
+    """Query ids as a 1-d array of ``n_samples`` sortable values."""
+    query_id = check_array_1d(
+        query_id, name="query_id", numeric=False, n_samples=n_samples
+    )
+    try:
+        _, first, codes = np.unique(query_id, return_index=True, return_inverse=True)
+    except TypeError:
+        raise TypeError(
+            f"query_id must hold values of one sortable type (all numbers or "
+            f"all strings), got values such as {query_id[:3].tolist()!r}."
+        ) from None
+    return first, codes.reshape(-1)
 
 
 def _ranked_lists(y_true, y_score, query_id):
@@ -14,12 +52,13 @@ def _ranked_lists(y_true, y_score, query_id):
 
     Items are ranked by decreasing ``y_score``; ties keep their input order
     (a stable sort). Without ``y_score`` the input order is the ranking.
+    Relevance must be finite and non-negative, scores finite.
     """
     if query_id is None:
-        y_true = check_array(y_true, ensure_2d=True, dtype=np.float64)
+        y_true = _check_matrix(y_true, "y_true", ensure_non_negative=True)
         if y_score is None:
             return list(y_true)
-        y_score = check_array(y_score, ensure_2d=True, dtype=np.float64)
+        y_score = _check_matrix(y_score, "y_score")
         if y_score.shape != y_true.shape:
             raise ValueError(
                 f"y_true and y_score must have the same shape, got "
@@ -27,26 +66,18 @@ def _ranked_lists(y_true, y_score, query_id):
             )
         order = np.argsort(-y_score, axis=1, kind="stable")
         return list(np.take_along_axis(y_true, order, axis=1))
-    y_true = column_or_1d(y_true).astype(np.float64)
-    query_id = column_or_1d(query_id)
-    if query_id.shape != y_true.shape:
-        raise ValueError(
-            f"query_id must have the same length as y_true ({y_true.shape[0]}), "
-            f"got {query_id.shape[0]}."
-        )
+    y_true = check_array_1d(y_true, name="y_true", ensure_non_negative=True)
+    y_true = y_true.astype(np.float64, copy=False)
+    n_samples = y_true.shape[0]
     if y_score is None:
-        score = -np.arange(y_true.shape[0], dtype=np.float64)
+        score = -np.arange(n_samples, dtype=np.float64)
     else:
-        score = column_or_1d(y_score).astype(np.float64)
-        if score.shape != y_true.shape:
-            raise ValueError(
-                f"y_score must have the same length as y_true "
-                f"({y_true.shape[0]}), got {score.shape[0]}."
-            )
+        score = check_array_1d(y_score, name="y_score", n_samples=n_samples)
+        score = score.astype(np.float64, copy=False)
+    first, codes = _check_query_id(query_id, n_samples)
     # Group by query (in order of first appearance), then rank within groups.
-    _, first, codes = np.unique(query_id, return_index=True, return_inverse=True)
     group_order = np.argsort(np.argsort(first, kind="stable"), kind="stable")
-    order = np.lexsort((np.arange(score.shape[0]), -score, group_order[codes]))
+    order = np.lexsort((np.arange(n_samples), -score, group_order[codes]))
     sorted_groups = group_order[codes][order]
     bounds = np.flatnonzero(np.diff(sorted_groups)) + 1
     return np.split(y_true[order], bounds)
@@ -77,15 +108,17 @@ def mean_reciprocal_rank(y_true, y_score=None, *, k=None, query_id=None):
     Parameters
     ----------
     y_true : array-like of shape (n_queries, n_items) or (n_samples,)
-        Relevance of each item (``> 0`` means relevant). 2-d: one row per
-        query; 1-d: grouped by ``query_id``.
+        Relevance of each item: finite and non-negative, ``> 0`` means
+        relevant. 2-d: one row per query; 1-d: grouped by ``query_id``.
     y_score : array-like of the same shape as ``y_true``, default=None
-        Scores that rank the items (higher first; ties keep the input order).
+        Finite scores that rank the items (higher first; ties keep the input
+        order).
         ``None`` means ``y_true`` is already in ranked order.
     k : int, default=None
         Only the top ``k`` items count. ``None`` means all.
     query_id : array-like of shape (n_samples,), default=None
-        Query of each item when ``y_true`` is 1-d.
+        Query of each item when ``y_true`` is 1-d (numbers or strings, of
+        one sortable type).
 
     Returns
     -------
@@ -136,15 +169,17 @@ def mean_average_precision(y_true, y_score=None, *, k=None, query_id=None):
     Parameters
     ----------
     y_true : array-like of shape (n_queries, n_items) or (n_samples,)
-        Relevance of each item (``> 0`` means relevant). 2-d: one row per
-        query; 1-d: grouped by ``query_id``.
+        Relevance of each item: finite and non-negative, ``> 0`` means
+        relevant. 2-d: one row per query; 1-d: grouped by ``query_id``.
     y_score : array-like of the same shape as ``y_true``, default=None
-        Scores that rank the items (higher first; ties keep the input order).
+        Finite scores that rank the items (higher first; ties keep the input
+        order).
         ``None`` means ``y_true`` is already in ranked order.
     k : int, default=None
         Only the top ``k`` items count. ``None`` means all.
     query_id : array-like of shape (n_samples,), default=None
-        Query of each item when ``y_true`` is 1-d.
+        Query of each item when ``y_true`` is 1-d (numbers or strings, of
+        one sortable type).
 
     Returns
     -------
@@ -192,31 +227,42 @@ def grouped_ndcg_score(y_true, y_score, *, query_id, k=None, ignore_ties=False):
 
     :func:`sklearn.metrics.ndcg_score` needs one row per query, all of the
     same length. This function takes flat arrays with a ``query_id`` per
-    item, pads every query to the longest with items of relevance 0 ranked
-    last (which changes neither the DCG nor the ideal DCG) and calls
-    :func:`sklearn.metrics.ndcg_score`, so the definition (linear gain
-    ``y_true``, ``1 / log2(rank + 1)`` discount, ties averaged, queries with
-    no relevant item scoring 0) is exactly scikit-learn's.
+    item and computes each query's NDCG with scikit-learn's definition
+    (linear gain ``y_true``, ``1 / log2(rank + 1)`` discount, tied scores
+    sharing the mean gain of their tie group, queries with no relevant item
+    scoring 0), then averages over queries. The result equals
+    :func:`~sklearn.metrics.ndcg_score` called on each query alone and
+    averaged. Scores are only compared, never shifted or padded, so the
+    result is exact for any finite scores (``1e16`` and ``1e16 + 2`` are
+    two distinct ranks), and the memory is linear in the number of items.
 
     Read more in the :ref:`User Guide <ips>`.
 
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
-        Non-negative relevance of each item.
+        Non-negative, finite relevance of each item.
     y_score : array-like of shape (n_samples,)
-        Predicted scores.
+        Predicted scores (finite).
     query_id : array-like of shape (n_samples,)
-        Query of each item.
+        Query of each item: numbers (any integer dtype, grouped exactly) or
+        strings, of one sortable type.
     k : int, default=None
         Only the top ``k`` items of each query count. ``None`` means all.
     ignore_ties : bool, default=False
-        Passed to :func:`sklearn.metrics.ndcg_score`.
+        Whether to rank tied scores in input order instead of averaging
+        their gains (faster to state, arbitrary between ties).
 
     Returns
     -------
     ndcg : float
-        Mean NDCG over queries.
+        Mean NDCG over queries, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If an array is empty, the lengths differ, ``y_true`` is negative or
+        an array holds NaN or infinity, or every query has a single item.
 
     See Also
     --------
@@ -230,31 +276,53 @@ def grouped_ndcg_score(y_true, y_score, *, query_id, k=None, ignore_ties=False):
     >>> round(grouped_ndcg_score(y_true, y_score, query_id=[0, 0, 0, 1, 1]), 4)
     0.8155
     """
-    y_true = column_or_1d(y_true).astype(np.float64)
-    y_score = column_or_1d(y_score).astype(np.float64)
-    query_id = column_or_1d(query_id)
-    if not (y_true.shape == y_score.shape == query_id.shape):
-        raise ValueError(
-            f"y_true, y_score and query_id must have the same length, got "
-            f"{y_true.shape[0]}, {y_score.shape[0]} and {query_id.shape[0]}."
-        )
-    if not np.all(np.isfinite(y_score)):
-        raise ValueError("y_score contains NaN or infinity.")
-    _, codes = np.unique(query_id, return_inverse=True)
-    n_queries = codes.max() + 1
-    order = np.argsort(codes, kind="stable")
+    y_true = check_array_1d(y_true, name="y_true", ensure_non_negative=True)
+    y_true = y_true.astype(np.float64, copy=False)
+    n_samples = y_true.shape[0]
+    y_score = check_array_1d(y_score, name="y_score", n_samples=n_samples)
+    _, codes = _check_query_id(query_id, n_samples)
+    n_queries = int(codes.max()) + 1
     counts = np.bincount(codes, minlength=n_queries)
-    width = counts.max()
-    if width < 2:
+    if counts.max() < 2:
         raise ValueError(
             "Every query has a single item: NDCG is only meaningful for "
             "queries with at least 2 items."
         )
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    slot = np.arange(y_true.shape[0]) - np.repeat(starts, counts)
-    pad_score = y_score.min() - 1.0
-    true = np.zeros((n_queries, width))
-    score = np.full((n_queries, width), pad_score)
-    true[codes[order], slot] = y_true[order]
-    score[codes[order], slot] = y_score[order]
-    return float(ndcg_score(true, score, k=k, ignore_ties=ignore_ties))
+    starts = np.cumsum(counts) - counts
+    cutoff = n_samples if k is None else k
+
+    def discounts(order):
+        # 1 / log2(rank + 1) of each item at its rank within its query
+        rank = np.arange(n_samples) - starts[codes[order]]
+        discount = np.zeros(n_samples)
+        kept = rank < cutoff
+        discount[kept] = 1.0 / np.log2(rank[kept] + 2.0)
+        return discount
+
+    # Ideal DCG: relevance in decreasing order within each query.
+    ideal_order = np.lexsort((-y_true, codes))
+    ideal = np.bincount(
+        codes[ideal_order],
+        weights=y_true[ideal_order] * discounts(ideal_order),
+        minlength=n_queries,
+    )
+    # Scores are only compared, never shifted, so any finite values are exact.
+    order = np.lexsort((-y_score, codes))
+    gain = y_true[order]
+    if not ignore_ties:
+        # items with equal scores share the mean gain of their tie group
+        q_sorted, s_sorted = codes[order], y_score[order]
+        new_group = np.ones(n_samples, dtype=bool)
+        new_group[1:] = (q_sorted[1:] != q_sorted[:-1]) | (
+            s_sorted[1:] != s_sorted[:-1]
+        )
+        group = np.cumsum(new_group) - 1
+        group_mean = np.bincount(group, weights=gain) / np.bincount(group)
+        gain = group_mean[group]
+    dcg = np.bincount(
+        codes[order], weights=gain * discounts(order), minlength=n_queries
+    )
+    ndcg = np.zeros(n_queries)
+    relevant = ideal > 0
+    ndcg[relevant] = dcg[relevant] / ideal[relevant]
+    return float(ndcg.mean())

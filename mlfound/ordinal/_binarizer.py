@@ -5,7 +5,12 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlfound.utils._param_validation import StrOptions, _fit_context
-from mlfound.utils.validation import check_ordinal_target, ordinal_categories
+from mlfound.utils.validation import (
+    check_array_1d,
+    check_ordinal_target,
+    ordinal_categories,
+    searchsorted_exact,
+)
 
 
 class CumulativeBinarizer(TransformerMixin, BaseEstimator):
@@ -131,7 +136,10 @@ class CumulativeBinarizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         Xt : ndarray of shape (n_samples, sum of (K_j - 1))
-            The indicators ``1[x_j > c_jk]``, as float64.
+            The indicators ``1[x_j > c_jk]``, as float64. Numeric values are
+            compared with the categories in their own dtypes, so distinct
+            int64 or uint64 labels above 2**53 stay distinct; NaN, infinity
+            and non-numeric values in a numeric column raise an error.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=None, reset=False)
@@ -139,8 +147,11 @@ class CumulativeBinarizer(TransformerMixin, BaseEstimator):
         for j, classes in enumerate(self.categories_):
             column = X[:, j]
             if classes.dtype.kind in "biuf":
-                values = np.asarray(column, dtype=np.float64)
-                block = values[:, None] > classes[None, :-1]
+                values = check_array_1d(column, name=f"column {j} of X")
+                # x > c_k for the k classes strictly below x, compared in the
+                # values' own dtypes (a float64 cast merges integers > 2**53)
+                below = searchsorted_exact(classes, values, side="left")
+                block = below[:, None] > np.arange(classes.shape[0] - 1)[None, :]
             else:
                 _, codes = check_ordinal_target(
                     column, classes, require_all=False, name=f"column {j} of X"
@@ -162,14 +173,44 @@ class CumulativeBinarizer(TransformerMixin, BaseEstimator):
         X_original : ndarray of shape (n_samples, n_features)
             Category ``c_m`` per column with ``m`` the number of entries
             above one half.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` has the wrong number of columns, or a row holds NaN,
+            values outside [0, 1], or entries that increase within a
+            column's group (not a cumulative encoding): such a row has no
+            category, and is never mapped silently to the lowest one.
         """
         check_is_fitted(self)
-        X = np.asarray(X, dtype=np.float64)
         widths = [c.shape[0] - 1 for c in self.categories_]
+        X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != sum(widths):
             raise ValueError(
                 f"X must have shape (n_samples, {sum(widths)}) to be inverted, "
                 f"got {X.shape}."
+            )
+        if X.dtype.kind not in "biuf":
+            raise TypeError(
+                f"X must hold indicators or probabilities (numbers), got dtype "
+                f"{X.dtype}."
+            )
+        X = X.astype(np.float64, copy=False)
+        bad = ~np.isfinite(X) | (X < 0) | (X > 1)
+        start = 0
+        for width in widths:
+            block = X[:, start : start + width]
+            bad[:, start + 1 : start + width] |= np.diff(block, axis=1) > 0
+            start += width
+        if bad.any():
+            row = int(np.flatnonzero(bad.any(axis=1))[0])
+            raise ValueError(
+                f"X holds {int(bad.any(axis=1).sum())} row(s) that are not "
+                f"cumulative indicators (e.g. row {row}: {X[row].tolist()!r}). "
+                f"Each group of K-1 entries must lie in [0, 1] without NaN and "
+                f"not increase, like [1, 1, 0, 0]; sort exceedance "
+                f"probabilities of independent models in decreasing order "
+                f"first."
             )
         columns = []
         start = 0

@@ -103,3 +103,37 @@ def test_exponent():
 def test_bad_propensity(propensity, match):
     with pytest.raises(ValueError, match=match):
         make_click_logs(100, n_positions=3, propensity=propensity)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_samples": 2**63}, "n_samples"),
+        ({"n_samples": np.uint64(2**64 - 1)}, "n_samples"),
+        ({"n_samples": 2**40}, "n_samples"),
+        ({"n_samples": 100, "n_positions": 2**40}, "reduce .*n_positions"),
+    ],
+)
+def test_make_click_logs_refuses_sizes_beyond_memory(kwargs, match):
+    # these failed inside NumPy (MemoryError, "Maximum allowed dimension")
+    with pytest.raises(ValueError, match=match):
+        make_click_logs(**kwargs)
+
+
+@pytest.mark.parametrize("n_samples", [-1, 0, 1.5, "10"])
+def test_make_click_logs_rejects_invalid_n_samples(n_samples):
+    with pytest.raises(ValueError, match="'n_samples' parameter"):
+        make_click_logs(n_samples)
+
+
+@pytest.mark.parametrize(
+    ("propensity", "error", "match"),
+    [
+        (["a", 1.0], TypeError, "propensity must hold numbers"),
+        ([np.nan, 1.0], ValueError, r"propensity must lie in \(0, 1\] without NaN"),
+        ([[1.0, 1.0]], ValueError, r"propensity must have shape \(2,\)"),
+    ],
+)
+def test_make_click_logs_rejects_bad_propensity(propensity, error, match):
+    with pytest.raises(error, match=match):
+        make_click_logs(100, n_positions=2, propensity=propensity)

@@ -52,3 +52,24 @@ def test_reproducible_and_validated():
     np.testing.assert_array_equal(a.y, b.y)
     with pytest.raises(ValueError, match="fraud_rate"):
         make_fraud(n_samples=10, fraud_rate=1.5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_samples": 2**63}, "n_samples"),
+        ({"n_samples": np.uint64(2**64 - 1)}, "n_samples"),
+        ({"n_samples": 2**40}, "n_samples"),
+        ({"n_samples": 100, "n_features": 2**40}, "reduce .*n_features"),
+    ],
+)
+def test_make_fraud_refuses_sizes_beyond_memory(kwargs, match):
+    # these failed inside NumPy (MemoryError, "Maximum allowed dimension")
+    with pytest.raises(ValueError, match=match):
+        make_fraud(**kwargs)
+
+
+@pytest.mark.parametrize("n_samples", [-1, 0, 1.5, "10"])
+def test_make_fraud_rejects_invalid_n_samples(n_samples):
+    with pytest.raises(ValueError, match="'n_samples' parameter"):
+        make_fraud(n_samples)

@@ -85,3 +85,24 @@ def test_noise_column_is_unrelated_to_target(data):
         a, b = y[group], y[~group]
         se = np.sqrt(a.var() / len(a) + b.var() / len(b))
         assert abs(a.mean() - b.mean()) < 4 * se
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_samples": 2**63}, "n_samples"),
+        ({"n_samples": np.uint64(2**64 - 1)}, "n_samples"),
+        ({"n_samples": 2**40}, "n_samples"),
+        ({"n_samples": 100, "n_cities": 2**40}, "reduce .*n_cities"),
+    ],
+)
+def test_make_high_cardinality_refuses_sizes_beyond_memory(kwargs, match):
+    # these failed inside NumPy (MemoryError, "Maximum allowed dimension")
+    with pytest.raises(ValueError, match=match):
+        make_high_cardinality(**kwargs)
+
+
+@pytest.mark.parametrize("n_samples", [-1, 0, 1.5, "10"])
+def test_make_high_cardinality_rejects_invalid_n_samples(n_samples):
+    with pytest.raises(ValueError, match="'n_samples' parameter"):
+        make_high_cardinality(n_samples)

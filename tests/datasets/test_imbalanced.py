@@ -49,3 +49,24 @@ def test_shapes_reproducibility_and_errors():
         make_imbalanced(100, n_features=3, n_informative=5)
     with pytest.raises(ValueError, match="imbalance_ratio"):
         make_imbalanced(100, imbalance_ratio=0.5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_samples": 2**63}, "n_samples"),
+        ({"n_samples": np.uint64(2**64 - 1)}, "n_samples"),
+        ({"n_samples": 2**40}, "n_samples"),
+        ({"n_samples": 100, "n_features": 2**40}, "reduce .*n_features"),
+    ],
+)
+def test_make_imbalanced_refuses_sizes_beyond_memory(kwargs, match):
+    # these failed inside NumPy (MemoryError, "Maximum allowed dimension")
+    with pytest.raises(ValueError, match=match):
+        make_imbalanced(**kwargs)
+
+
+@pytest.mark.parametrize("n_samples", [-1, 0, 1.5, "10"])
+def test_make_imbalanced_rejects_invalid_n_samples(n_samples):
+    with pytest.raises(ValueError, match="'n_samples' parameter"):
+        make_imbalanced(n_samples)

@@ -54,3 +54,24 @@ def test_invalid_parameters():
         make_star_ratings(10, n_classes=1)
     with pytest.raises(ValueError, match="link"):
         make_star_ratings(10, link="identity")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_samples": 2**63}, "n_samples"),
+        ({"n_samples": np.uint64(2**64 - 1)}, "n_samples"),
+        ({"n_samples": 2**40}, "n_samples"),
+        ({"n_samples": 100, "n_classes": 2**40}, "reduce .*n_classes"),
+    ],
+)
+def test_make_star_ratings_refuses_sizes_beyond_memory(kwargs, match):
+    # these failed inside NumPy (MemoryError, "Maximum allowed dimension")
+    with pytest.raises(ValueError, match=match):
+        make_star_ratings(**kwargs)
+
+
+@pytest.mark.parametrize("n_samples", [-1, 0, 1.5, "10"])
+def test_make_star_ratings_rejects_invalid_n_samples(n_samples):
+    with pytest.raises(ValueError, match="'n_samples' parameter"):
+        make_star_ratings(n_samples)

@@ -100,3 +100,104 @@ def test_scorers_in_grid_search(scorer, sign):
     model = LogisticRegression().fit(X, y)
     metric = scorer._score_func
     assert scorer(model, X, y) == pytest.approx(sign * metric(y, model.predict(X)))
+
+
+_ORDINAL_METRICS = [
+    mean_absolute_class_error,
+    off_by_more_than_one_rate,
+    quadratic_weighted_kappa,
+]
+
+
+@pytest.mark.parametrize("metric", _ORDINAL_METRICS)
+@pytest.mark.parametrize(
+    ("sample_weight", "error", "match"),
+    [
+        ([np.nan, 1, 1], ValueError, "sample_weight contains NaN or infinity"),
+        ([np.inf, 1, 1], ValueError, "sample_weight contains NaN or infinity"),
+        ([-1, 1, 1], ValueError, "sample_weight must be non-negative"),
+        ([0, 0, 0], ValueError, "sample_weight is all zeros"),
+        ([1, 1], ValueError, "sample_weight has 2 values but y_true has 3"),
+        ([[1, 1, 1]], ValueError, "sample_weight must be a 1-d array"),
+        (["a", "b", "c"], TypeError, "sample_weight must hold numbers"),
+    ],
+)
+def test_ordinal_metrics_reject_bad_weights(metric, sample_weight, error, match):
+    # quadratic_weighted_kappa returned 1.0 with a negative weight
+    with pytest.raises(error, match=match):
+        metric([1, 2, 3], [1, 3, 3], sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("metric", _ORDINAL_METRICS)
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "error", "match"),
+    [
+        ([], [], ValueError, "y_true is empty"),
+        ([1.0, np.nan], [1.0, 2.0], ValueError, "y_true contains NaN or infinity"),
+        ([1.0, 2.0], [1.0, np.inf], ValueError, "y_pred contains NaN or infinity"),
+        ([[1, 2], [2, 1]], [[1, 2], [2, 1]], ValueError, "y_true must be a 1-d"),
+        ([1, 2, 3], [1, 2], ValueError, "y_pred has 2 values but y_true has 3"),
+        (["a", "b"], ["a", "a"], ValueError, "Pass categories"),
+        (
+            np.array([2**63 + 1, 2**63], dtype=np.uint64),
+            np.array([-1, 2**62], dtype=np.int64),
+            ValueError,
+            "y_true .* and y_pred .* no common dtype",
+        ),
+        (
+            np.array([2.0**53, 2.0**53 + 2]),
+            np.array([2**53 + 1, 2**53 + 2], dtype=np.int64),
+            ValueError,
+            "no common dtype",
+        ),
+    ],
+)
+def test_ordinal_metrics_reject_bad_labels(metric, y_true, y_pred, error, match):
+    with pytest.raises(error, match=match):
+        metric(y_true, y_pred)
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred"),
+    [
+        # uint64 labels near 2**64 (overflowed in the code lookup)
+        (
+            np.array([2**64 - 1, 2**64 - 3, 2**64 - 2, 2**64 - 1], dtype=np.uint64),
+            np.array([2**64 - 1, 2**64 - 1, 2**64 - 3, 2**64 - 2], dtype=np.uint64),
+        ),
+        # uint64 above 2**63 against int64: float64 would merge them
+        (
+            np.array([2**63 + 2, 2**63, 2**63 + 1, 2**62], dtype=np.uint64),
+            np.array([2**63 - 1, 2**62, 2**62, 2**62], dtype=np.int64),
+        ),
+        (
+            np.array([-(2**63), 2**63 - 1, -(2**63) + 1, 0], dtype=np.int64),
+            np.array([2**63 - 1, 2**63 - 1, -(2**63), -(2**63) + 1], dtype=np.int64),
+        ),
+    ],
+)
+def test_ordinal_metrics_exact_on_extreme_integer_labels(y_true, y_pred):
+    # reference: the same labels as Python ints, ranked by a plain sort
+    labels = sorted(set(y_true.tolist()) | set(y_pred.tolist()))
+    rank = {v: i for i, v in enumerate(labels)}
+    true_codes = np.array([rank[v] for v in y_true.tolist()])
+    pred_codes = np.array([rank[v] for v in y_pred.tolist()])
+    distances = np.abs(true_codes - pred_codes)
+    assert mean_absolute_class_error(y_true, y_pred) == distances.mean()
+    assert off_by_more_than_one_rate(y_true, y_pred) == (distances > 1).mean()
+    assert quadratic_weighted_kappa(y_true, y_pred) == pytest.approx(
+        cohen_kappa_score(
+            true_codes, pred_codes, labels=np.arange(len(labels)), weights="quadratic"
+        )
+    )
+
+
+def test_quadratic_weighted_kappa_weights_match_repetition():
+    # an integer weight counts like repeating the row: checks weights are used
+    y_true = np.array([1, 2, 3, 4, 5, 3])
+    y_pred = np.array([2, 2, 3, 5, 4, 1])
+    weights = np.array([1, 3, 0, 2, 1, 1])
+    repeated = np.repeat(np.arange(6), weights)
+    assert quadratic_weighted_kappa(
+        y_true, y_pred, sample_weight=weights
+    ) == pytest.approx(quadratic_weighted_kappa(y_true[repeated], y_pred[repeated]))

@@ -60,3 +60,62 @@ def test_errors():
         binarizer.transform(np.array([["great"]], dtype=object))
     with pytest.raises(ValueError, match="shape"):
         binarizer.inverse_transform(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([2**53, 2**53 + 1, 2**53 + 2, 2**53 + 3], dtype=np.int64),
+        np.array([2**64 - 4, 2**64 - 3, 2**64 - 2, 2**64 - 1], dtype=np.uint64),
+        np.array([-(2**63), -(2**63) + 1, 2**63 - 2, 2**63 - 1], dtype=np.int64),
+    ],
+)
+def test_transform_keeps_distinct_extreme_integer_labels(labels):
+    # a float64 cast merged 2**53 and 2**53 + 1 into one class
+    X = labels.reshape(-1, 1)
+    binarizer = CumulativeBinarizer().fit(X)
+    assert binarizer.categories_[0].dtype == labels.dtype
+    assert binarizer.categories_[0].tolist() == labels.tolist()
+    Xt = binarizer.transform(X)
+    np.testing.assert_array_equal(Xt, np.tril(np.ones((4, 3)), k=-1))
+    inverse = binarizer.inverse_transform(Xt)
+    assert inverse.dtype == labels.dtype
+    assert inverse.ravel().tolist() == labels.tolist()
+
+
+@pytest.mark.parametrize(
+    ("Y", "match"),
+    [
+        ([[np.nan, 0.0]], r"not cumulative indicators.*row 0"),
+        ([[0.0, 1.0]], "not cumulative indicators"),
+        ([[1.0, 2.0]], "not cumulative indicators"),
+        ([[-0.5, 0.0]], "not cumulative indicators"),
+        ([[1.0, 0.0, 0.0]], r"shape \(n_samples, 2\)"),
+        ([1.0, 0.0], r"shape \(n_samples, 2\)"),
+    ],
+)
+def test_inverse_transform_rejects_rows_that_are_not_cumulative(Y, match):
+    # NaN was mapped silently to the lowest class
+    binarizer = CumulativeBinarizer().fit(np.array([[1], [2], [3]]))
+    with pytest.raises(ValueError, match=match):
+        binarizer.inverse_transform(np.asarray(Y))
+
+
+def test_inverse_transform_accepts_monotone_probabilities():
+    binarizer = CumulativeBinarizer().fit(np.array([[1], [2], [3]]))
+    proba = np.array([[0.9, 0.6], [0.7, 0.2], [0.4, 0.4]])
+    assert binarizer.inverse_transform(proba).ravel().tolist() == [3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "match"),
+    [
+        (np.array([[1.0], [np.nan]]), ValueError, "X contains (NaN|infinity)"),
+        (np.array([[1.0], [np.inf]]), ValueError, "X contains (NaN|infinity)"),
+        (np.array([["a"], ["b"]], dtype=object), TypeError, "column 0 of X"),
+    ],
+)
+def test_transform_rejects_nan_and_strings_in_numeric_column(X, error, match):
+    binarizer = CumulativeBinarizer().fit(np.array([[1.0], [2.0], [3.0]]))
+    with pytest.raises(error, match=match):
+        binarizer.transform(X)

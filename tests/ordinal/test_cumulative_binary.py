@@ -182,3 +182,37 @@ def test_grid_search_with_ordinal_scorers():
             cv=3,
         ).fit(data.X, data.y)
         assert search.best_score_ <= 0
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([2**64 - 3, 2**64 - 2, 2**64 - 1], dtype=np.uint64),
+        np.array([2**53, 2**53 + 1, 2**53 + 2], dtype=np.int64),
+    ],
+)
+def test_extreme_integer_labels_keep_their_identity(labels):
+    # uint64 labels above 2**63 raised OverflowError in the label encoding
+    rng = np.random.default_rng(0)
+    codes = np.repeat([0, 1, 2], 30)
+    X = (codes + 0.3 * rng.standard_normal(90)).reshape(-1, 1)
+    y = labels[codes]
+    model = CumulativeBinaryClassifier().fit(X, y)
+    assert model.classes_.dtype == labels.dtype
+    assert model.classes_.tolist() == labels.tolist()
+    pred = model.predict(X)
+    assert pred.dtype == labels.dtype
+    assert np.mean(pred == y) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("y", "error", "match"),
+    [
+        (np.array(["a", "b", "c"] * 10), ValueError, "Pass categories"),
+        (np.r_[np.arange(29.0) % 3, np.nan], ValueError, "y contains NaN"),
+    ],
+)
+def test_bad_labels_raise_naming_y(y, error, match):
+    X = np.arange(30.0).reshape(-1, 1)
+    with pytest.raises(error, match=match):
+        CumulativeBinaryClassifier().fit(X, y)
