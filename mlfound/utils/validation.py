@@ -53,6 +53,16 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
     >>> check_sample_weight(None, np.zeros((3, 2)))
     array([1., 1., 1.])
     """
+    if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+        from sklearn.utils.validation import _num_samples
+
+        n_weights = np.shape(sample_weight)[0] if np.ndim(sample_weight) else 1
+        n_samples = _num_samples(X)
+        if n_weights != n_samples:
+            raise ValueError(
+                f"sample_weight has {n_weights} entries but X has {n_samples} "
+                "rows: give one weight per row (or None for equal weights)."
+            )
     return _check_sample_weight(
         sample_weight, X, dtype=dtype, ensure_non_negative=ensure_non_negative
     )

@@ -62,3 +62,14 @@ def test_check_sample_weight_defaults_and_rejects_negative():
     np.testing.assert_array_equal(check_sample_weight(None, X), np.ones(3))
     with pytest.raises(ValueError, match="[Nn]egative"):
         check_sample_weight(np.array([1.0, -1.0, 1.0]), X)
+
+
+def test_check_sample_weight_names_the_argument_when_empty():
+    # An empty weight array used to raise scikit-learn's "Found array with
+    # 0 sample(s)", which names no argument.
+    from mlfound.utils.validation import check_sample_weight
+
+    with pytest.raises(ValueError, match="sample_weight has 0 entries but X has 3"):
+        check_sample_weight(np.array([]), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="sample_weight has 2 entries but X has 3"):
+        check_sample_weight([1.0, 2.0], np.zeros((3, 2)))
