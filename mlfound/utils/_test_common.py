@@ -335,24 +335,31 @@ BAD_INPUT_FITS = {
 # The reproductions of issue 13's numbered cases that are not already one of
 # the generated mutations: {public name: {case: (argument, call)}}. Each call
 # must raise a ValueError or TypeError naming ``argument``.
-def _positions_at(value, dtype):
+def _replace_last(values, value, dtype):
+    """``values`` as ``dtype`` with the last entry set to ``value`` (no wrap)."""
     import numpy as np
+
+    out = np.asarray(values).astype(dtype)
+    out[-1] = np.array(value, dtype=dtype)
+    return out
+
+
+def _positions_at(value, dtype):
 
     from mlfound.weighting import PositionBiasEstimator
 
     d = _bad_input_data()
-    positions = np.r_[d["positions"][:-1], value].astype(dtype)
+    positions = _replace_last(d["positions"], value, dtype)
     return PositionBiasEstimator().fit(_click_X(), d["y"], positions=positions)
 
 
 def _predict_click_proba_at(value, dtype):
-    import numpy as np
 
     from mlfound.weighting import PositionBiasEstimator
 
     d = _bad_input_data()
     model = PositionBiasEstimator().fit(_click_X(), d["y"], positions=d["positions"])
-    positions = np.r_[d["positions"][:-1], value].astype(dtype)
+    positions = _replace_last(d["positions"], value, dtype)
     return model.predict_click_proba(_click_X(), positions=positions)
 
 
@@ -597,6 +604,9 @@ BAD_INPUT_ALLOWED = {
     **_allow("OrdinalLogisticRegression", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("CumulativeBinaryClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("TargetEncoder", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    ("TargetEncoder", "fit:y:float_2**63"): (
+        "a float target with a large value is a valid continuous target"
+    ),
     **_allow(
         "TargetEncoder",
         ["fit:X"],
@@ -667,6 +677,10 @@ BAD_INPUT_ALLOWED = {
     ("ordinal_categories", "y:*"): (
         "it only reads a declared order (pandas Categorical, `categories`); for "
         "a plain array it returns None without reading the values"
+    ),
+    ("check_feature_names_in", "input_features:nan"): (
+        "like scikit-learn's helper it returns the given names as an object "
+        "array; they index nothing"
     ),
     ("check_finite_target", "y:empty"): _EMPTY_HELPER,
     ("check_positive_integers", "values:empty"): _EMPTY_HELPER,
