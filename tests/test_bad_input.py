@@ -25,7 +25,8 @@ consistent with the input.
 
 All cases of one public name run in one child process, which writes one JSON
 line when a case starts and one when it ends: a crash fails that name's test
-and names the case that was running, instead of killing the test run.
+and names the case that was running, instead of killing the test run (a new
+child then runs the remaining cases).
 """
 
 import fnmatch
@@ -64,6 +65,7 @@ _CHILD_TIMEOUT = 300
 # (a dense matrix sized by the largest position) fails instead of swapping.
 _CHILD_MEMORY = 4 * 2**30
 _WORKERS = max(1, min(os.cpu_count() or 1, 2))
+_MAX_RESTARTS = 8
 
 
 def _public_names():
@@ -335,8 +337,9 @@ def _consistency_with_input(estimator, arg, value):
     return None
 
 
-def _run_child(name, out_path):
-    """Run every case of ``name``, one JSON line at the start and end of each."""
+def _run_child(name, out_path, first=0):
+    """Run the cases of ``name`` from number ``first`` on, one JSON line at the
+    start and at the end of each (appended to ``out_path``)."""
     warnings.simplefilter("ignore")
     try:
         import resource
@@ -359,14 +362,16 @@ def _run_child(name, out_path):
         for case, (arg, call) in extra.items()
     ]
 
-    with open(out_path, "w") as out:
+    with open(out_path, "a") as out:
 
         def write(record):
             out.write(json.dumps(record) + "\n")
             out.flush()
 
-        for case, names, thunk in cases:
-            write({"case": case, "event": "start"})
+        for index, (case, names, thunk) in enumerate(cases):
+            if index < first:
+                continue
+            write({"case": case, "event": "start", "index": index})
             record = {"case": case, "event": "end", "names": names}
             try:
                 result = thunk()
@@ -426,26 +431,40 @@ def _spawn(name, tmpdir):
     )
     env["MPLBACKEND"] = "Agg"
     start = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), name, str(out_path)],
-            cwd=str(_ROOT),
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=_CHILD_TIMEOUT,
-        )
-        returncode, stderr = proc.returncode, proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        returncode, stderr = "timeout", str(exc.stderr or "")
-    records = []
-    if out_path.exists():
-        with open(out_path) as f:
-            records = [json.loads(line) for line in f if line.strip()]
+    first, crashes = 0, {}
+    # A crash ends the child: note the case it was running and start a new
+    # child at the next case, so that one crash does not hide the others.
+    for _ in range(_MAX_RESTARTS):
+        try:
+            proc = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), name]
+                + [str(out_path), str(first)],
+                cwd=str(_ROOT),
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=_CHILD_TIMEOUT,
+            )
+            returncode, stderr = proc.returncode, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            returncode, stderr = "timeout", str(exc.stderr or "")
+        records = []
+        if out_path.exists():
+            with open(out_path) as f:
+                records = [json.loads(line) for line in f if line.strip()]
+        ended = {r["case"] for r in records if r["event"] == "end"}
+        unfinished = [
+            r for r in records if r["event"] == "start" and r["case"] not in ended
+        ]
+        if returncode == 0 or not unfinished:
+            break
+        crashes[unfinished[-1]["case"]] = (returncode, stderr[-2000:])
+        first = unfinished[-1]["index"] + 1
     return {
         "returncode": returncode,
         "stderr": stderr[-2000:],
         "records": records,
+        "crashes": crashes,
         "seconds": time.perf_counter() - start,
     }
 
@@ -492,9 +511,11 @@ def _failures(name, result):
             ended[record["case"]] = record
     for case in started:
         if case not in ended:
+            returncode, stderr = result["crashes"].get(
+                case, (result["returncode"], result["stderr"])
+            )
             failures.append(
-                f"{case}: the child died ({result['returncode']}) while running "
-                f"it:\n{result['stderr']}"
+                f"{case}: the child died ({returncode}) while running it:\n{stderr}"
             )
             continue
         r = ended[case]
@@ -554,4 +575,4 @@ def test_bad_input(name, bad_input_results):
 
 
 if __name__ == "__main__":
-    _run_child(sys.argv[1], sys.argv[2])
+    _run_child(sys.argv[1], sys.argv[2], int(sys.argv[3]))
