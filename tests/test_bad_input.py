@@ -107,9 +107,12 @@ def _array_mutations(name, value, row_lengths):
     import scipy.sparse as sp
 
     if sp.issparse(value):
+        return _malformed_csr(value.toarray())
+    try:
+        a = np.asarray(value)
+    except ValueError:  # ragged, e.g. (train, test) pairs: no generic copy
         return []
-    a = np.asarray(value)
-    if a.size == 0:
+    if a.size == 0 or a.dtype.kind == "O" and a.ndim > 1:
         return []
     out = []
     kind = a.dtype.kind
