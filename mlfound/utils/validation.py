@@ -56,9 +56,12 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         from sklearn.utils.validation import _num_samples
 
-        n_weights = np.shape(sample_weight)[0] if np.ndim(sample_weight) else 1
+        try:
+            n_weights = _num_samples(sample_weight)
+        except TypeError:  # a 0-d array: scikit-learn's helper broadcasts it
+            n_weights = None
         n_samples = _num_samples(X)
-        if n_weights != n_samples:
+        if n_weights is not None and n_weights != n_samples:
             raise ValueError(
                 f"sample_weight has {n_weights} entries but X has {n_samples} "
                 "rows: give one weight per row (or None for equal weights)."
