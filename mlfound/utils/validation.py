@@ -362,6 +362,11 @@ def check_ordinal_target(
         classes, codes = np.unique(y, return_inverse=True)
         return classes, codes.astype(np.int64, copy=False)
     classes = np.asarray(categories)
+    if classes.ndim != 1 or classes.shape[0] == 0:
+        raise ValueError(
+            f"categories must list at least one label, from lowest to highest, "
+            f"as a 1-d sequence; got shape {classes.shape}."
+        )
     codes = _codes_in(y, classes)
     unknown = codes < 0
     if np.any(unknown):
