@@ -59,6 +59,19 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
     >>> check_sample_weight(None, np.zeros((3, 2)))
     array([1., 1., 1.])
     """
+    if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+        from sklearn.utils.validation import _num_samples
+
+        try:
+            n_weights = _num_samples(sample_weight)
+        except TypeError:  # a 0-d array: scikit-learn's helper broadcasts it
+            n_weights = None
+        n_samples = _num_samples(X)
+        if n_weights is not None and n_weights != n_samples:
+            raise ValueError(
+                f"sample_weight has {n_weights} entries but X has {n_samples} "
+                "rows: give one weight per row (or None for equal weights)."
+            )
     return _check_sample_weight(
         sample_weight, X, dtype=dtype, ensure_non_negative=ensure_non_negative
     )
@@ -522,6 +535,11 @@ def check_ordinal_target(
         classes, codes = np.unique(y, return_inverse=True)
         return classes, codes.astype(np.int64, copy=False)
     classes = np.asarray(categories)
+    if classes.ndim != 1 or classes.shape[0] == 0:
+        raise ValueError(
+            f"categories must list at least one label, from lowest to highest, "
+            f"as a 1-d sequence; got shape {classes.shape}."
+        )
     codes = _codes_in(y, classes)
     unknown = codes < 0
     if np.any(unknown):

@@ -27,6 +27,23 @@ def test_check_n_classes():
         check_n_classes(np.array(["spam"]))
 
 
+def test_check_sample_weight_names_the_argument_when_empty():
+    # An empty weight array used to raise scikit-learn's "Found array with
+    # 0 sample(s)", which names no argument.
+    with pytest.raises(ValueError, match="sample_weight has 0 entries but X has 3"):
+        check_sample_weight(np.array([]), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="sample_weight has 2 entries but X has 3"):
+        check_sample_weight([1.0, 2.0], np.zeros((3, 2)))
+
+
+def test_check_ordinal_target_rejects_empty_categories():
+    # Empty categories used to reach an IndexError in the label lookup.
+    from mlfound.utils.validation import check_ordinal_target
+
+    with pytest.raises(ValueError, match="categories must list at least one label"):
+        check_ordinal_target(np.array([1, 2]), np.array([]))
+
+
 @pytest.mark.parametrize(
     "values", [[1, 2, 3], np.array([1.0, 4.0]), np.array([2], dtype=np.uint8)]
 )
