@@ -9,6 +9,7 @@ from sklearn.base import clone
 
 from mlfound.utils import all_displays, all_estimators, all_functions
 from mlfound.utils._test_common import _construct_instance, _fit_data
+from mlfound.utils.discovery import _public_modules
 
 # Errors that fail the test: missing docstrings, undocumented or unknown
 # parameters, parameters without type or description, unknown or misordered
@@ -22,6 +23,9 @@ def _public_path(name, obj):
     """The shortest public import path under which ``obj`` is exported."""
     parts = [p for p in obj.__module__.split(".") if not p.startswith("_")]
     candidates = [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    # a helper defined in a private module may be re-exported by a public
+    # sibling (mlfound.utils._array_checks -> mlfound.utils.validation)
+    candidates += sorted((m.__name__ for m in _public_modules()), key=len)
     for module in candidates:
         if getattr(import_module(module), name, None) is obj:
             return f"{module}.{name}"

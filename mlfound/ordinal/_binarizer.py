@@ -4,12 +4,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from mlfound.utils._array_checks import _searchsorted_exact
 from mlfound.utils._param_validation import StrOptions, _fit_context
 from mlfound.utils.validation import (
     check_array_1d,
     check_ordinal_target,
     ordinal_categories,
-    searchsorted_exact,
 )
 
 
@@ -150,7 +150,7 @@ class CumulativeBinarizer(TransformerMixin, BaseEstimator):
                 values = check_array_1d(column, name=f"column {j} of X")
                 # x > c_k for the k classes strictly below x, compared in the
                 # values' own dtypes (a float64 cast merges integers > 2**53)
-                below = searchsorted_exact(classes, values, side="left")
+                below = _searchsorted_exact(classes, values, side="left")
                 block = below[:, None] > np.arange(classes.shape[0] - 1)[None, :]
             else:
                 _, codes = check_ordinal_target(

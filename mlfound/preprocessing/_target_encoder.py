@@ -37,13 +37,13 @@ from mlfound.preprocessing._target_encoder_fast import (
     _ordered_encode,
     _scatter_by_class,
 )
+from mlfound.utils._cv_splits import _check_cv_splits
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
     _fit_context,
 )
 from mlfound.utils.validation import (
-    check_cv_splits,
     check_feature_names_in,
     check_finite_target,
     check_sample_weight,
@@ -631,18 +631,13 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             split_params = split_params.splitter.split
         else:
             split_params = {}
-        splits = check_cv_splits(
+        splits = _check_cv_splits(
             cv.split(X, y, **split_params),
             n_samples,
             name="cv",
             disjoint_test=True,
             complement_train=True,
         )
-        if not splits:
-            raise ValueError(
-                "cv yielded no folds: fit_transform needs at least one "
-                "(train, validation) split. Check the splitter and its data."
-            )
         n_folds = len(splits)
         folds = np.full(n_samples, -1, dtype=np.int32)
         for k, (_, test) in enumerate(splits):

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from mlfound.utils._cv_splits import _check_cv_splits
 from mlfound.utils.validation import (
-    check_cv_splits,
     check_finite_target,
     check_n_classes,
     check_positive_integers,
@@ -222,17 +222,17 @@ def test_check_sparse_structure_compares_huge_unsigned_indices_without_wrapping(
 
 def test_check_cv_splits_materialises_validates_and_compacts():
     gen = ((np.array([1, 2]), np.array([0])) for _ in range(1))
-    out = check_cv_splits(gen, 3, complement_train=True)
+    out = _check_cv_splits(gen, 3, complement_train=True)
     assert out[0][0] is None
     np.testing.assert_array_equal(out[0][1], [0])
     mask = np.array([True, False, True])
-    ((train, test),) = check_cv_splits([(mask, ~mask)], 3)
+    ((train, test),) = _check_cv_splits([(mask, ~mask)], 3)
     np.testing.assert_array_equal(train, [0, 2])
     np.testing.assert_array_equal(test, [1])
     # A train with a duplicate is not the complement, even with the right size.
-    ((train, _),) = check_cv_splits([([1, 1], [0])], 3, complement_train=True)
+    ((train, _),) = _check_cv_splits([([1, 1], [0])], 3, complement_train=True)
     np.testing.assert_array_equal(train, [1, 1])
-    assert check_cv_splits([([0, 1], [1, 2])], 3, disjoint_test=True)
+    assert _check_cv_splits([([0, 1], [1, 2])], 3, disjoint_test=True)
 
 
 @pytest.mark.parametrize(
@@ -251,4 +251,4 @@ def test_check_cv_splits_materialises_validates_and_compacts():
 )
 def test_check_cv_splits_rejects(splits, kwargs, error, match):
     with pytest.raises(error, match=match):
-        check_cv_splits(splits, 3, **kwargs)
+        _check_cv_splits(splits, 3, **kwargs)
