@@ -477,7 +477,8 @@ def bad_input_results(request):
     selected = {
         item.callspec.params["name"]
         for item in request.session.items
-        if item.originalname == "test_bad_input" and hasattr(item, "callspec")
+        if getattr(item, "originalname", None) == "test_bad_input"
+        and hasattr(item, "callspec")
     }
     names = [n for n in _public_names() if n in selected]
     with tempfile.TemporaryDirectory() as tmpdir, ThreadPoolExecutor(_WORKERS) as pool:

@@ -916,6 +916,8 @@ def _check_proba_rows(proba):
         raise ValueError(
             f"proba must have shape (n_samples, n_classes >= 2), got {proba.shape}."
         )
+    if proba.shape[0] == 0:
+        raise ValueError("proba is empty: pass at least one row of probabilities.")
     eps = np.finfo(proba.dtype).eps if proba.dtype.kind == "f" else 0.0
     proba = proba.astype(np.float64, copy=False)
     finite = np.isfinite(proba)
@@ -924,7 +926,7 @@ def _check_proba_rows(proba):
             f"proba contains NaN or infinity ({int(np.sum(~finite))} values); "
             f"pass the output of predict_proba."
         )
-    if proba.size and (proba.min() < 0 or proba.max() > 1):
+    if proba.min() < 0 or proba.max() > 1:
         raise ValueError(
             f"proba must lie in [0, 1]; found values in [{proba.min():.6g}, "
             f"{proba.max():.6g}]. Pass probabilities (predict_proba), not raw "
@@ -932,7 +934,7 @@ def _check_proba_rows(proba):
         )
     tol = max(1e-6, 10 * proba.shape[1] * eps)
     deviation = np.abs(proba.sum(axis=1) - 1.0)
-    if proba.size and deviation.max() > tol:
+    if deviation.max() > tol:
         row = int(np.argmax(deviation))
         raise ValueError(
             f"Each row of proba must sum to 1 (within {tol:.3g}); row {row} "

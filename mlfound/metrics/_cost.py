@@ -29,7 +29,9 @@ _MAX_BINS = 1_000_000
 _DICT_KEYS = {"tn": (0, 0), "fp": (0, 1), "fn": (1, 0), "tp": (1, 1)}
 
 
-def _check_cost_matrix(cost_matrix, n_classes=None, *, name="cost_matrix"):
+def _check_cost_matrix(
+    cost_matrix, n_classes=None, *, name="cost_matrix", classes_from="labels"
+):
     """Return ``cost_matrix`` as a validated float64 ``(K, K)`` array.
 
     ``None`` is the 0/1 matrix (every error costs 1, so the expected cost is
@@ -67,7 +69,8 @@ def _check_cost_matrix(cost_matrix, n_classes=None, *, name="cost_matrix"):
         )
     if n_classes is not None and matrix.shape[0] != n_classes:
         raise ValueError(
-            f"{name} has shape {matrix.shape} but there are {n_classes} classes: "
+            f"{name} has shape {matrix.shape} but {classes_from} has {n_classes} "
+            f"classes: "
             f"it must be ({n_classes}, {n_classes}), indexed [true][pred] in the "
             f"order of the sorted class labels."
         )

@@ -25,6 +25,8 @@ from mlfound.utils.validation import (
     check_finite_target,
     check_n_classes,
     check_pos_label,
+    check_sample_weight,
+    check_sparse_structure,
 )
 
 __all__ = ["BayesMinimumRiskClassifier"]
@@ -155,12 +157,16 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
         self : object
             Fitted classifier.
         """
+        # the inner estimator (and SciPy's conversions) trust sparse indices
+        check_sparse_structure(X)
         X, y = indexable(X, y)
         check_finite_target(np.asarray(y))
         check_classification_targets(y)
         classes = np.unique(y)
         check_n_classes(classes)
-        self.cost_matrix_ = _check_cost_matrix(self.cost_matrix, classes.shape[0])
+        self.cost_matrix_ = _check_cost_matrix(
+            self.cost_matrix, classes.shape[0], classes_from="y"
+        )
         self._reverse = None  # binary [neg, pos] order differs from classes_?
         if classes.shape[0] == 2:
             if self.cost_matrix is not None or self.pos_label is not None:
@@ -173,6 +179,8 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
                 f"{classes.shape[0]}; the cost matrix follows the sorted "
                 f"classes {classes.tolist()!r}."
             )
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X)
         estimator = self._get_estimator()
         if _routing_enabled():
             routed = process_routing(self, "fit", sample_weight=sample_weight, **params)
@@ -213,7 +221,7 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
             ``risk[n, j] = sum_i P(i | x_n) C[i][j]``.
         """
         check_is_fitted(self, "estimator_")
-        proba = self.estimator_.predict_proba(X)
+        proba = self.predict_proba(X)
         if sample_cost is None:
             return proba @ self.cost_matrix_
         costs = _check_sample_cost(sample_cost, proba.shape[0], proba.shape[1])
@@ -266,7 +274,7 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
             The probabilities used for the decisions.
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(check_sparse_structure(X))
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -283,7 +291,7 @@ class BayesMinimumRiskClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
             The log-probabilities.
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_log_proba(X)
+        return self.estimator_.predict_log_proba(check_sparse_structure(X))
 
     def _get_estimator(self):
         estimator = LogisticRegression() if self.estimator is None else self.estimator

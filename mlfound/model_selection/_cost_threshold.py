@@ -38,6 +38,7 @@ from mlfound.metrics._cost import (
     _check_sample_cost,
     _positive_scores,
 )
+from mlfound.utils._cv_splits import _check_cv_splits
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
@@ -45,11 +46,11 @@ from mlfound.utils._param_validation import (
     _fit_context,
 )
 from mlfound.utils.validation import (
-    check_cv_splits,
     check_finite_target,
     check_n_classes,
     check_pos_label,
     check_sample_weight,
+    check_sparse_structure,
 )
 
 __all__ = ["CostSensitiveThresholdClassifier"]
@@ -318,14 +319,16 @@ class CostSensitiveThresholdClassifier(
         self : object
             Fitted classifier.
         """
+        # the inner estimator (and SciPy's conversions) trust sparse indices
+        check_sparse_structure(X)
         X, y = indexable(X, y)
         check_finite_target(np.asarray(y))
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type != "binary":
             raise ValueError(
                 f"Only binary classification is supported. The type of the target "
-                f"is {y_type!r}; use BayesMinimumRiskClassifier for more than two "
-                f"classes."
+                f"y is {y_type!r}; use BayesMinimumRiskClassifier for more than "
+                f"two classes."
             )
         self.cost_matrix_ = _check_cost_matrix(self.cost_matrix, 2)
         constraint = self._check_constraint()
@@ -360,7 +363,7 @@ class CostSensitiveThresholdClassifier(
             val_index = np.arange(n_samples)
         else:
             cv = self._get_cv(y)
-            splits = check_cv_splits(
+            splits = _check_cv_splits(
                 cv.split(X, y, **routed_params.splitter.split), n_samples
             )
             if not self.refit and len(splits) > 1:
@@ -624,7 +627,10 @@ class CostSensitiveThresholdClassifier(
         """
         check_is_fitted(self, "estimator_")
         scores, _ = _positive_scores(
-            self.estimator_, X, [self.response_method_], self.pos_label_
+            self.estimator_,
+            check_sparse_structure(X),
+            [self.response_method_],
+            self.pos_label_,
         )
         classes = self.classes_
         pos = int(np.flatnonzero(classes == self.pos_label_)[0])
@@ -645,7 +651,7 @@ class CostSensitiveThresholdClassifier(
             The inner estimator's probabilities.
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(check_sparse_structure(X))
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -662,7 +668,7 @@ class CostSensitiveThresholdClassifier(
             The inner estimator's log-probabilities.
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_log_proba(X)
+        return self.estimator_.predict_log_proba(check_sparse_structure(X))
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
@@ -679,7 +685,7 @@ class CostSensitiveThresholdClassifier(
             The inner estimator's decision values.
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.decision_function(X)
+        return self.estimator_.decision_function(check_sparse_structure(X))
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

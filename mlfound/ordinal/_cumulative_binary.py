@@ -22,6 +22,7 @@ from mlfound.utils.validation import (
     check_n_classes,
     check_ordinal_target,
     check_sample_weight,
+    check_sparse_structure,
     ordinal_categories,
 )
 
@@ -148,6 +149,9 @@ class CumulativeBinaryClassifier(ClassifierMixin, BaseEstimator):
         """
         _raise_for_params(fit_params, self, "fit")
         categories = ordinal_categories(y, self.categories)
+        # the inner estimators (and SciPy's own conversions) trust the index
+        # arrays of a sparse X
+        check_sparse_structure(X)
         X, y = validate_data(
             self,
             X,
@@ -273,6 +277,7 @@ class CumulativeBinaryClassifier(ClassifierMixin, BaseEstimator):
     def _exceedance_proba(self, X):
         """Rearranged ``P(y > classes_[k] | x)``, non-increasing in ``k``."""
         check_is_fitted(self)
+        check_sparse_structure(X)
         X = validate_data(
             self,
             X,

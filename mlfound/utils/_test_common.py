@@ -110,6 +110,12 @@ def _bad_input_data():
     }
 
 
+def _csr_X():
+    import scipy.sparse as sp
+
+    return sp.csr_matrix(_bad_input_data()["X"])
+
+
 def _fitted_scaler():
     import numpy as np
     from sklearn.preprocessing import StandardScaler
@@ -130,6 +136,9 @@ def _click_X():
 # Valid keyword arguments of one call to each public function (and of
 # ``from_predictions`` of each display, under "<Display>.from_predictions").
 BAD_INPUT_CALLS = {
+    "check_array_1d": lambda: {"values": _bad_input_data()["score"], "name": "values"},
+    "check_pos_label": lambda: {"pos_label": None, "labels": _bad_input_data()["y"]},
+    "check_sparse_structure": lambda: {"X": _csr_X()},
     "check_feature_names_in": lambda: {
         "estimator": _fitted_scaler(),
         "input_features": ["x0", "x1"],
@@ -408,10 +417,14 @@ def _target_encoder_int_then_str():
 def _target_encoder_cv_out_of_range():
     import numpy as np
 
+    from mlfound.preprocessing import TargetEncoder
+
     d = _bad_input_data()
     rows = np.arange(d["n"])
     cv = [(rows[:20], np.r_[rows[20:-1], 10**6]), (rows[20:], rows[:20])]
-    return _fit_with_params("TargetEncoder", {"cv": cv})
+    # fit learns on all rows; only fit_transform uses cv
+    spec = BAD_INPUT_FITS["TargetEncoder"]()
+    return TargetEncoder(**{**spec["params"], "cv": cv}).fit_transform(**spec["fit"])
 
 
 def _focal_max_iter_zero(solver):
@@ -640,7 +653,7 @@ BAD_INPUT_ALLOWED = {
     **_allow(
         "quadratic_weighted_kappa",
         ["y_true", "y_pred"],
-        _EXTREME_LABELS,
+        ("float_2**63", *_EXTREME_LABELS),
         _ORDINAL_LABELS,
     ),
     **_allow(
@@ -654,6 +667,18 @@ BAD_INPUT_ALLOWED = {
         ["query_id"],
         ("float_2**63", *_EXTREME_LABELS),
         _QUERY_IDS,
+    ),
+    **_allow(
+        "mean_average_precision",
+        ["y_true"],
+        ("float_2**63", "uint64_2**63", "uint64_max"),
+        "graded relevance may be any non-negative number (> 0 is relevant)",
+    ),
+    **_allow(
+        "mean_reciprocal_rank",
+        ["y_true"],
+        ("float_2**63", "uint64_2**63", "uint64_max"),
+        "graded relevance may be any non-negative number (> 0 is relevant)",
     ),
     **_allow(
         "mean_average_precision",

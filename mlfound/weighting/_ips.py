@@ -14,7 +14,12 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
@@ -27,6 +32,7 @@ from mlfound.utils.validation import (
     check_positive_integers,
     check_probabilities,
     check_sample_weight,
+    check_sparse_structure,
 )
 from mlfound.weighting._position_bias import (
     _NO_POSITIONS_MESSAGE,
@@ -251,6 +257,8 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         """
         _raise_for_params(fit_params, self, "fit")
         routed = process_routing(self, "fit", **fit_params)
+        # the inner estimator (and SciPy's conversions) trust sparse indices
+        check_sparse_structure(X)
         if not hasattr(X, "iloc"):
             X = check_array(
                 X,
@@ -261,6 +269,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
             )
         validate_data(self, X, reset=True, skip_check_array=True)
         n_samples = X.shape[0]
+        check_consistent_length(X, y)
         features, positions = self._split(X, positions)
         self.propensity_ = None
         self.positions_ = None
@@ -568,6 +577,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
     def _neutral(self, X):
         """``X`` as the inner estimator sees it at prediction time."""
         check_is_fitted(self, "estimator_")
+        check_sparse_structure(X)
         plain = self.position_column is None and not self.position_as_feature
         if not hasattr(X, "iloc"):
             X = check_array(X, accept_sparse=plain, dtype=None, ensure_all_finite=False)
