@@ -33,11 +33,8 @@ from sklearn.utils.validation import (
 )
 
 from mlfound._kernels.sweep import _finish, _sweep_sorted, select_threshold
-from mlfound.metrics._cost import (
-    _check_cost_matrix,
-    _check_sample_cost,
-    _positive_scores,
-)
+from mlfound.metrics._cost import _positive_scores
+from mlfound.metrics._cost_checks import _check_cost_matrix, _check_sample_cost
 from mlfound.utils._cv_splits import _check_cv_splits
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
