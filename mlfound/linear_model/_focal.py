@@ -1,4 +1,4 @@
-"""Focal-loss linear classifiers and focal objectives for gradient boosting."""
+"""The focal-loss linear classifier, FocalLossClassifier."""
 
 import numbers
 
@@ -6,34 +6,24 @@ import numpy as np
 from joblib import cpu_count, effective_n_jobs
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mlfound._glm._losses import (
-    BinaryFocalLoss,
-    LinearObjective,
-    SoftmaxFocalLoss,
-    _as_kernel_X,
+from mlfound._glm._losses import BinaryFocalLoss, SoftmaxFocalLoss, _as_kernel_X
+from mlfound.linear_model._focal_objective import focal_objective, focal_to_posterior
+from mlfound.linear_model._focal_solvers import (
+    _fit_full_batch,
+    _fit_minibatch,
+    _partial_fit_epoch,
 )
-from mlfound._glm._penalties import make_penalty
-from mlfound._glm._precondition import jacobi_scale
-from mlfound._glm._solvers import (
-    MiniBatchOptimizer,
-    minimize_lbfgs,
-    minimize_minibatch,
-    minimize_proximal,
+from mlfound.linear_model._focal_weights import (
+    _class_weight_from_dict,
+    _per_class_alpha,
 )
-from mlfound.utils._param_validation import (
-    Interval,
-    StrOptions,
-    _fit_context,
-    validate_params,
-)
-from mlfound.utils._threads import single_threaded_blas
+from mlfound.utils._param_validation import Interval, StrOptions, _fit_context
 from mlfound.utils.validation import (
     check_n_classes,
     check_sample_weight,
@@ -41,75 +31,6 @@ from mlfound.utils.validation import (
 )
 
 __all__ = ["FocalLossClassifier", "focal_objective", "focal_to_posterior"]
-
-
-def _per_class_alpha(alpha, n_classes, classes=None):
-    """``alpha`` given as None, a float or one weight per class, as a vector.
-
-    A float is the weight of the positive class of a binary problem (the
-    negative class gets ``1 - alpha``); "balanced" is resolved by the caller,
-    which has the data.
-    """
-    if alpha is None:
-        return np.ones(n_classes)
-    if isinstance(alpha, numbers.Real):
-        if n_classes != 2:
-            raise ValueError(
-                f"A float alpha={alpha} is the weight of the positive class "
-                f"and needs exactly two classes, but there are {n_classes}. "
-                f"Pass one weight per class (an array of length {n_classes}) "
-                f"or alpha='balanced'."
-            )
-        return np.array([1.0 - alpha, float(alpha)])
-    alpha = np.asarray(alpha, dtype=np.float64)
-    if alpha.ndim != 1 or alpha.shape[0] != n_classes:
-        for_classes = "" if classes is None else f" for classes {classes!r}"
-        raise ValueError(
-            f"alpha must hold one weight per class: expected shape "
-            f"({n_classes},){for_classes}, got shape {alpha.shape}."
-        )
-    if not np.all(np.isfinite(alpha) & (alpha > 0)):
-        raise ValueError(f"alpha must hold positive finite weights, got {alpha}.")
-    return alpha
-
-
-def _class_weight_from_dict(class_weight, classes):
-    """One weight per class from a ``class_weight`` dict (1 for absent classes).
-
-    As in scikit-learn's ``LogisticRegression``, a key that is not a class is
-    an error unless every class has a weight (a cross-validation split may
-    lack a class the dict names): ``{"1": 10}`` on labels 0/1 is rejected
-    rather than silently ignored.
-    """
-    weights = np.ones(len(classes), dtype=np.float64)
-    labels = classes.tolist()
-    unweighted = []
-    for i, label in enumerate(labels):
-        if label in class_weight:
-            weights[i] = _class_weight_value(class_weight[label], label)
-        else:
-            unweighted.append(label)
-    n_matched = len(labels) - len(unweighted)
-    if unweighted and n_matched != len(class_weight):
-        unknown = [key for key in class_weight if key not in labels]
-        raise ValueError(
-            f"class_weight has key(s) {unknown!r} that are not classes; the "
-            f"classes are {labels!r}. Use the labels exactly as they appear in "
-            f"y (e.g. 1, not '1')."
-        )
-    return weights
-
-
-def _class_weight_value(value, label):
-    try:
-        weight = float(value)
-    except (TypeError, ValueError):
-        weight = np.nan
-    if not (np.isfinite(weight) and weight >= 0):
-        raise ValueError(
-            f"class_weight[{label!r}] must be a finite number >= 0, got {value!r}."
-        )
-    return weight
 
 
 class FocalLossClassifier(ClassifierMixin, BaseEstimator):
@@ -437,35 +358,9 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         self.__dict__.pop("_random_generator", None)
         self._optimizer = None
         if self.solver in ("sgd", "adam"):
-            w, n_iter = self._fit_minibatch(X, target, codes, sample_weight, loss)
+            w, n_iter = _fit_minibatch(self, X, target, codes, sample_weight, loss)
         else:
-            objective = LinearObjective(
-                loss,
-                X,
-                target,
-                sample_weight,
-                fit_intercept=self.fit_intercept,
-                n_threads=self._n_threads(),
-            )
-            penalty = make_penalty(
-                self.C, self.l1_ratio, objective.sw_sum, objective.n_coef
-            )
-            objective.penalty = penalty
-            w0 = self._initial_w(objective)
-            options = {
-                "tol": self.tol or 0.0,
-                "max_iter": self.max_iter,
-                "verbose": self.verbose,
-            }
-            # The data pass is Numba; BLAS only sees vector operations.
-            with single_threaded_blas():
-                if self.solver == "lbfgs":
-                    scale = jacobi_scale(objective)
-                    w, n_iter, _ = minimize_lbfgs(objective, w0, scale=scale, **options)
-                else:
-                    w, n_iter, _ = minimize_proximal(objective, penalty, w0, **options)
-            objective.close()
-            self._store(objective, w, X.dtype)
+            w, n_iter = _fit_full_batch(self, X, target, sample_weight, loss)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
         return self
 
@@ -542,34 +437,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         loss, target = self._make_loss(codes, sample_weight)
         sample_weight = self._full_sample_weight(sample_weight, codes)
         X = _as_kernel_X(X)
-        objective = LinearObjective(
-            loss, X, target, sample_weight, fit_intercept=self.fit_intercept
-        )
-        penalty = make_penalty(
-            self.C, self.l1_ratio, objective.sw_sum, objective.n_coef
-        )
-        if first_call or not hasattr(self, "coef_"):
-            w0 = np.zeros(objective.n_params)
-            self._optimizer = None
-        else:
-            w0 = self._w_from_attributes(objective)
-        if getattr(self, "_optimizer", None) is None:
-            solver = self.solver if self.solver in ("sgd", "adam") else "adam"
-            self._optimizer = self._make_optimizer(solver, X.shape[0])
-        with single_threaded_blas():
-            w, _, _ = minimize_minibatch(
-                self._batch_objective(objective, penalty),
-                penalty,
-                w0,
-                X.shape[0],
-                optimizer=self._optimizer,
-                batch_size=self.batch_size,
-                max_iter=1,
-                tol=None,
-                random_state=self._rng(),
-                verbose=self.verbose,
-            )
-        self._store(objective, w, X.dtype)
+        _partial_fit_epoch(self, X, target, sample_weight, loss, first_call)
         self.n_iter_ = np.array(
             [getattr(self, "n_iter_", np.zeros(1, dtype=np.int32))[0] + 1],
             dtype=np.int32,
@@ -727,363 +595,3 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         coef, intercept = objective.unpack(w)
         self.coef_ = np.ascontiguousarray(coef.T, dtype=dtype)
         self.intercept_ = np.array(intercept, dtype=dtype)
-
-    def _make_optimizer(self, solver, n_samples):
-        n_batches = -(-n_samples // min(self.batch_size, n_samples))
-        total = max(1, self.max_iter) * n_batches
-        return MiniBatchOptimizer(
-            solver,
-            learning_rate=self.learning_rate,
-            eta0=self.eta0,
-            power_t=self.power_t,
-            warmup_steps=int(self.warmup_fraction * total),
-            total_steps=total,
-            momentum=self.momentum,
-            clip_norm=self.clip_norm,
-        )
-
-    @staticmethod
-    def _batch_objective(objective, penalty):
-        X, target, sw = objective.X, objective.y, objective.sample_weight
-
-        def value_grad(w, rows):
-            value, grad = objective.data_value_grad(w, X[rows], target[rows], sw[rows])
-            return value + penalty.smooth_value_grad(w, grad), grad
-
-        return value_grad
-
-    def _fit_minibatch(self, X, target, codes, sample_weight, loss):
-        rng = self._rng()
-        validation_loss = None
-        if self.early_stopping:
-            seed = int(rng.integers(np.iinfo(np.int32).max))
-            idx = np.arange(X.shape[0])
-            try:
-                train, val = train_test_split(
-                    idx,
-                    test_size=self.validation_fraction,
-                    stratify=codes,
-                    random_state=seed,
-                )
-            except ValueError:
-                train, val = train_test_split(
-                    idx, test_size=self.validation_fraction, random_state=seed
-                )
-            train, val = np.sort(train), np.sort(val)
-            X_val, t_val, sw_val = X[val], target[val], sample_weight[val]
-            X, target, sample_weight = X[train], target[train], sample_weight[train]
-        objective = LinearObjective(
-            loss, X, target, sample_weight, fit_intercept=self.fit_intercept
-        )
-        penalty = make_penalty(
-            self.C, self.l1_ratio, objective.sw_sum, objective.n_coef
-        )
-        if self.early_stopping:
-
-            def validation_loss(w):
-                value, _ = objective.data_value_grad(w, X_val, t_val, sw_val)
-                return value + penalty.value(w)
-
-        w0 = self._initial_w(objective)
-        optimizer = self._make_optimizer(self.solver, X.shape[0])
-        with single_threaded_blas():
-            w, n_iter, _ = minimize_minibatch(
-                self._batch_objective(objective, penalty),
-                penalty,
-                w0,
-                X.shape[0],
-                optimizer=optimizer,
-                batch_size=self.batch_size,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validation_loss=validation_loss,
-                random_state=rng,
-                verbose=self.verbose,
-            )
-        self._store(objective, w, X.dtype)
-        self._optimizer = optimizer
-        return w, n_iter
-
-
-@validate_params(
-    {
-        "gamma": [Interval(numbers.Real, 0, None, closed="left")],
-        "alpha": [Interval(numbers.Real, 0, 1, closed="neither"), None],
-        "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
-        "hessian": [StrOptions({"substitute", "exact"})],
-    },
-    prefer_skip_nested_validation=True,
-)
-def focal_objective(
-    gamma=2.0, alpha=None, *, label_smoothing=0.0, hessian="substitute"
-):
-    r"""Binary focal loss as a custom objective for gradient boosting.
-
-    Returns a callable ``objective(y_true, raw_score) -> (grad, hess)`` giving
-    the first and second derivative of the per-sample focal loss with respect
-    to the raw score (log-odds), the form the scikit-learn APIs of XGBoost
-    (``XGBClassifier(objective=...)``) and LightGBM
-    (``LGBMClassifier(objective=...)``) take.
-
-    For ``gamma > 0`` the exact second derivative turns negative for
-    confidently wrong predictions, which makes Newton steps go the wrong way.
-    ``hessian="substitute"`` (the default) therefore returns
-
-    .. math::
-
-        \tilde h = \max\left(h,\;
-        \bigl(\alpha_1 t (1 - p)^\gamma + \alpha_0 (1 - t) p^\gamma\bigr)
-        p (1 - p)\right),
-
-    the exact hessian :math:`h` floored by the curvature of the cross-entropy
-    weighted by the focal modulating factor held fixed. It is positive
-    wherever :math:`0 < p < 1`, and equal to :math:`h` when ``gamma=0``.
-    ``hessian="exact"`` returns :math:`h` itself.
-
-    Parameters
-    ----------
-    gamma : float, default=2.0
-        Focusing parameter.
-    alpha : float or None, default=None
-        Weight of the positive class (the negative gets ``1 - alpha``).
-    label_smoothing : float, default=0.0
-        Targets ``1 - eps`` and ``eps``.
-    hessian : {"substitute", "exact"}, default="substitute"
-        Which second derivative to return.
-
-    Returns
-    -------
-    objective : callable
-        ``objective(y_true, raw_score, sample_weight=None) -> (grad, hess)``,
-        arrays of shape (n_samples,). This is the call of the scikit-learn
-        APIs of LightGBM (``(y_true, y_pred, weight)``, the weight may be
-        None) and XGBoost (``(y_true, y_pred)``). For XGBoost's native
-        ``xgb.train`` wrap it as
-        ``lambda preds, dtrain: objective(dtrain.get_label(), preds)``.
-        Each call checks its inputs before the kernel runs: ``y_true`` must
-        hold the labels 0/1 (booleans too), ``raw_score`` one finite score
-        per label, ``sample_weight`` one finite non-negative weight per
-        label. The several scores per sample of a multiclass booster (an
-        ``(n, K)`` array or a flattened ``n * K`` one) raise a
-        ``ValueError``: the objective is binary only.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from mlfound.linear_model import focal_objective
-    >>> obj = focal_objective(gamma=2.0, alpha=0.25)
-    >>> grad, hess = obj(np.array([0, 1, 1]), np.array([0.0, 3.0, -4.0]))
-    >>> bool(np.all(hess > 0))
-    True
-    >>> obj(np.array([0, 2]), np.zeros(2))
-    Traceback (most recent call last):
-        ...
-    ValueError: y_true must hold the binary labels 0 and 1 (or booleans), got [2]...
-
-    With LightGBM (optional dependency)::
-
-        import lightgbm as lgb
-        clf = lgb.LGBMClassifier(objective=focal_objective(gamma=2.0))
-    """
-    loss = BinaryFocalLoss(gamma, _per_class_alpha(alpha, 2), label_smoothing)
-    use_substitute = hessian == "substitute"
-
-    def objective(y_true, raw_score, sample_weight=None):
-        y_true, raw_score, sample_weight = _check_objective_inputs(
-            y_true, raw_score, sample_weight
-        )
-        _, grad = loss.raw_loss_gradient(raw_score, y_true, sample_weight)
-        exact, substitute = loss.raw_hessian(raw_score, y_true, sample_weight)
-        return grad, substitute if use_substitute else exact
-
-    return objective
-
-
-def _check_proba_rows(proba):
-    """``proba`` as float64 rows of probabilities that sum to one.
-
-    A row sum may differ from 1 by ``max(1e-6, 10 * n_classes * eps)``, with
-    ``eps`` the machine epsilon of the input dtype: the rounding of a float32
-    softmax passes, a row that was never normalised does not.
-    """
-    proba = np.asarray(proba)
-    if proba.dtype.kind not in "iuf":
-        raise TypeError(
-            f"proba must be a numeric array of probabilities, got dtype {proba.dtype}."
-        )
-    if proba.ndim != 2 or proba.shape[1] < 2:
-        raise ValueError(
-            f"proba must have shape (n_samples, n_classes >= 2), got {proba.shape}."
-        )
-    if proba.shape[0] == 0:
-        raise ValueError("proba is empty: pass at least one row of probabilities.")
-    eps = np.finfo(proba.dtype).eps if proba.dtype.kind == "f" else 0.0
-    proba = proba.astype(np.float64, copy=False)
-    finite = np.isfinite(proba)
-    if not np.all(finite):
-        raise ValueError(
-            f"proba contains NaN or infinity ({int(np.sum(~finite))} values); "
-            f"pass the output of predict_proba."
-        )
-    if proba.min() < 0 or proba.max() > 1:
-        raise ValueError(
-            f"proba must lie in [0, 1]; found values in [{proba.min():.6g}, "
-            f"{proba.max():.6g}]. Pass probabilities (predict_proba), not raw "
-            f"scores (decision_function)."
-        )
-    tol = max(1e-6, 10 * proba.shape[1] * eps)
-    deviation = np.abs(proba.sum(axis=1) - 1.0)
-    if deviation.max() > tol:
-        row = int(np.argmax(deviation))
-        raise ValueError(
-            f"Each row of proba must sum to 1 (within {tol:.3g}); row {row} "
-            f"sums to {proba[row].sum():.10g}. Pass all the class probabilities "
-            f"of predict_proba, one column per class."
-        )
-    return proba
-
-
-def _check_objective_inputs(y_true, raw_score, sample_weight):
-    """Validated float64 ``(y, raw, sample_weight)`` for the binary focal kernels.
-
-    The kernels index ``y`` and ``sample_weight`` by the position in
-    ``raw_score``, so the three lengths must agree; labels must be 0/1 and
-    scores finite, or the gradients would be garbage the booster trains on.
-    """
-    if hasattr(raw_score, "get_label"):
-        raise TypeError(
-            "raw_score is a DMatrix: xgboost.train calls its objective as "
-            "obj(preds, dtrain). Wrap the focal objective for it: "
-            "obj=lambda preds, dtrain: objective(dtrain.get_label(), preds)."
-        )
-    y = _numeric_1d(y_true, "y_true")
-    raw = _numeric_1d(raw_score, "raw_score", kinds="iuf", allow_2d=True)
-    n = y.shape[0]
-    if raw.ndim == 2 and raw.shape[1] == 1:
-        raw = raw[:, 0]
-    if raw.ndim == 2 or (n > 0 and raw.shape[0] != n and raw.shape[0] % n == 0):
-        n_scores = raw.shape[1] if raw.ndim == 2 else raw.shape[0] // n
-        raise ValueError(
-            f"raw_score holds {n_scores} scores per sample (shape "
-            f"{raw.shape} for {n} labels): a booster passes that for a "
-            f"multiclass problem, which focal_objective does not support yet "
-            f"(or raw_score and y_true do not belong together). It is the "
-            f"binary focal loss: use it with two classes labelled 0/1 and one "
-            f"raw score per sample."
-        )
-    if raw.shape[0] != n:
-        raise ValueError(
-            f"raw_score has {raw.shape[0]} values but y_true has {n}: pass one "
-            f"raw score (log-odds) per label."
-        )
-    is_binary = (y == 0) | (y == 1)
-    if not np.all(is_binary):
-        bad = np.unique(y[~is_binary])
-        raise ValueError(
-            f"y_true must hold the binary labels 0 and 1 (or booleans), got "
-            f"{bad[:5].tolist()!r}. Encode the positive class as 1, e.g. "
-            f"(y == positive_label).astype(int)."
-        )
-    raw = raw.astype(np.float64, copy=False)
-    finite = np.isfinite(raw)
-    if not np.all(finite):
-        raise ValueError(
-            f"raw_score contains NaN or infinity ({int(np.sum(~finite))} of {n} "
-            f"values): the booster's raw scores diverged; lower its learning "
-            f"rate or check the init scores."
-        )
-    if sample_weight is None:
-        return y.astype(np.float64), raw, np.ones(n)
-    sw = _numeric_1d(sample_weight, "sample_weight").astype(np.float64)
-    if sw.shape[0] != n:
-        raise ValueError(
-            f"sample_weight has {sw.shape[0]} values but y_true has {n}: pass "
-            f"one weight per label (or None)."
-        )
-    if not np.all(np.isfinite(sw) & (sw >= 0)):
-        raise ValueError(
-            "sample_weight must hold finite non-negative weights; found NaN, "
-            "infinity or negative values."
-        )
-    return y.astype(np.float64), raw, sw
-
-
-def _numeric_1d(values, name, *, kinds="biuf", allow_2d=False):
-    arr = np.asarray(values)
-    if arr.dtype.kind not in kinds:
-        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
-    if arr.ndim == 1 or (allow_2d and arr.ndim == 2):
-        return arr
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        return arr[:, 0]
-    raise ValueError(
-        f"{name} must be 1-d (one value per sample), got shape {arr.shape}."
-    )
-
-
-@validate_params(
-    {
-        "proba": ["array-like"],
-        "gamma": [Interval(numbers.Real, 0, None, closed="left")],
-        "alpha": ["array-like", Interval(numbers.Real, 0, 1, closed="neither"), None],
-    },
-    prefer_skip_nested_validation=True,
-)
-def focal_to_posterior(proba, *, gamma, alpha=None):
-    r"""Map focal-loss probabilities to class-posterior estimates.
-
-    The minimiser of the expected focal loss is not the class posterior
-    :math:`\eta`: it is pulled towards uncertainty. Setting the derivative of
-    the conditional risk to zero on the simplex gives the inverse in closed
-    form (Charoenphakdee et al., 2021):
-
-    .. math::
-
-        \eta_k \propto \frac{p_k}{\alpha_k\, g_k(p_k)}, \qquad
-        g(p) = (1 - p)^\gamma - \gamma\, p\, (1 - p)^{\gamma - 1} \log p .
-
-    It is exact for the population minimiser; on a fitted linear model it
-    removes the systematic bias but is no substitute for calibration on held
-    out data (``CalibratedClassifierCV``) when the model is misspecified.
-    Label smoothing is not undone.
-
-    Parameters
-    ----------
-    proba : array-like of shape (n_samples, n_classes)
-        Output of ``FocalLossClassifier.predict_proba``: finite values in
-        [0, 1] whose rows sum to 1 within ``max(1e-6, 10 * n_classes *
-        eps)``, ``eps`` being the machine epsilon of its dtype (float32
-        rounding passes, unnormalised rows raise a ``ValueError``).
-    gamma : float
-        The ``gamma`` the model was trained with.
-    alpha : float, array-like of shape (n_classes,) or None, default=None
-        The per-class ``alpha`` vector the model was trained with (a float is
-        the positive-class weight of a binary model).
-
-    Returns
-    -------
-    posterior : ndarray of shape (n_samples, n_classes)
-        Estimated class posteriors (rows sum to one).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from mlfound.linear_model import focal_to_posterior
-    >>> focal_to_posterior(np.array([[0.3, 0.7]]), gamma=0.0)
-    array([[0.3, 0.7]])
-    >>> bool(focal_to_posterior(np.array([[0.3, 0.7]]), gamma=2.0)[0, 1] > 0.7)
-    True
-    """
-    proba = _check_proba_rows(proba)
-    n_classes = proba.shape[1]
-    alpha_vec = _per_class_alpha(alpha, n_classes)
-    p = np.clip(proba, 1e-300, 1.0)
-    q = np.clip(1.0 - proba, 0.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(q > 0, -np.log(p) / np.where(q > 0, q, 1.0), 1.0)
-        g = q**gamma * (1.0 + gamma * p * ratio)
-        g = np.maximum(g, 1e-300)
-        scores = p / (alpha_vec * g)
-    scores /= scores.sum(axis=1, keepdims=True)
-    return scores

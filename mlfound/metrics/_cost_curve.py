@@ -3,13 +3,13 @@
 import numpy as np
 
 from mlfound._kernels.sweep import select_threshold, threshold_sweep
-from mlfound.metrics._cost import (
+from mlfound.metrics._cost import _positive_scores
+from mlfound.metrics._cost_checks import (
     _check_cost_matrix,
     _check_sample_cost,
     _check_y_pair,
-    _positive_scores,
-    _unique_labels,
 )
+from mlfound.metrics._cost_counting import _unique_labels
 from mlfound.utils.validation import check_pos_label
 
 __all__ = ["CostCurveDisplay"]

@@ -18,7 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, indexable
 
-from mlfound.metrics._cost import _check_cost_matrix, _check_sample_cost
+from mlfound.metrics._cost_checks import _check_cost_matrix, _check_sample_cost
 from mlfound.utils._metaestimators import _estimator_has, _sample_weight_params
 from mlfound.utils._param_validation import HasMethods, StrOptions, _fit_context
 from mlfound.utils.validation import (

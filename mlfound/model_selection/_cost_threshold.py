@@ -8,12 +8,10 @@ from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
     MetaEstimatorMixin,
-    clone,
 )
-from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils import Bunch, _safe_indexing, get_tags
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -23,22 +21,20 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
-    _check_method_params,
     _num_samples,
     check_is_fitted,
     has_fit_parameter,
     indexable,
 )
 
-from mlfound._kernels.sweep import _finish, _sweep_sorted, select_threshold
-from mlfound.metrics._cost import (
-    _check_cost_matrix,
-    _check_sample_cost,
-    _positive_scores,
+from mlfound.metrics._cost import _positive_scores
+from mlfound.metrics._cost_checks import _check_cost_matrix, _check_sample_cost
+from mlfound.model_selection._held_out_scores import _held_out_scores
+from mlfound.model_selection._threshold_search import (
+    _cheapest_threshold,
+    _check_constraint,
 )
-from mlfound.utils._cv_splits import _check_cv_splits
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
@@ -54,27 +50,6 @@ from mlfound.utils.validation import (
 )
 
 __all__ = ["CostSensitiveThresholdClassifier"]
-
-_CONSTRAINTS = ("recall", "precision", "fpr")
-
-
-def _fit_and_score(
-    estimator, X, y, fit_params, train, val, methods, classes, pos_label=None
-):
-    """Fit on ``train`` (``None``: prefit) and return the scores on ``val``."""
-    if train is not None:
-        fit_params = _check_method_params(X, fit_params, indices=train)
-        estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **fit_params)
-        if not np.array_equal(estimator.classes_, classes):
-            raise ValueError(
-                f"A training fold holds only the classes {estimator.classes_!r} of "
-                f"{classes!r}; use fewer folds or a stratified splitter."
-            )
-    if val is None:
-        return estimator, None, None
-    X_val = X if val is Ellipsis else _safe_indexing(X, val)
-    scores, method = _positive_scores(estimator, X_val, methods, pos_label)
-    return estimator, scores, method
 
 
 class CostSensitiveThresholdClassifier(
@@ -331,7 +306,7 @@ class CostSensitiveThresholdClassifier(
                 f"two classes."
             )
         self.cost_matrix_ = _check_cost_matrix(self.cost_matrix, 2)
-        constraint = self._check_constraint()
+        constraint = _check_constraint(self.constraint)
         n_samples = _num_samples(X)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, np.empty((n_samples, 0)))
@@ -344,60 +319,9 @@ class CostSensitiveThresholdClassifier(
         check_n_classes(classes)
         pos = self._check_pos_label(classes, sample_cost)
 
-        methods = self.response_method
-
-        if isinstance(self.cv, str) and self.cv == "prefit":
-            try:
-                check_is_fitted(estimator, "classes_")
-            except NotFittedError as exc:
-                raise NotFittedError(
-                    "When cv='prefit', the estimator must already be fitted."
-                ) from exc
-            if not np.array_equal(estimator.classes_, classes):
-                raise ValueError(
-                    f"The prefit estimator was fitted on the classes "
-                    f"{estimator.classes_!r}, but y holds {classes!r}."
-                )
-            self.estimator_ = estimator
-            scores, method = _positive_scores(estimator, X, methods, pos)
-            val_index = np.arange(n_samples)
-        else:
-            cv = self._get_cv(y)
-            splits = _check_cv_splits(
-                cv.split(X, y, **routed_params.splitter.split), n_samples
-            )
-            if not self.refit and len(splits) > 1:
-                raise ValueError(
-                    f"refit=False needs a single train/validation split, but cv "
-                    f"gives {len(splits)}: set refit=True or pass one split."
-                )
-            fit_params = routed_params.estimator.fit
-            tasks = [(train, val) for train, val in splits]
-            if self.refit:
-                tasks.append((np.arange(n_samples), None))
-            results = Parallel(n_jobs=self.n_jobs)(
-                delayed(_fit_and_score)(
-                    clone(estimator),
-                    X,
-                    y,
-                    fit_params,
-                    train,
-                    val,
-                    methods,
-                    classes,
-                    pos,
-                )
-                for train, val in tasks
-            )
-            if self.refit:
-                self.estimator_ = results[-1][0]
-                results = results[:-1]
-            else:
-                self.estimator_ = results[0][0]
-            scores = np.concatenate([r[1] for r in results])
-            method = results[0][2]
-            rows = np.arange(n_samples)
-            val_index = np.concatenate([rows[np.asarray(val)] for _, val in splits])
+        scores, method, val_index = _held_out_scores(
+            self, estimator, X, y, routed_params, classes, pos, n_samples
+        )
 
         if not np.all(np.isfinite(scores)):
             raise ValueError(
@@ -489,40 +413,16 @@ class CostSensitiveThresholdClassifier(
         self.cost_matrix = cost_matrix
         if not (isinstance(constraint, str) and constraint == "keep"):
             self.constraint = constraint
-        constraint = self._check_constraint()
+        constraint = _check_constraint(self.constraint)
         if sample_cost is not None:
             sample_cost = _check_sample_cost(sample_cost, self._oof["n_samples"])
         self._tune(sample_cost, constraint)
         return self
 
     def _tune(self, sample_cost, constraint):
-        oof = self._oof
-        if sample_cost is None:
-            costs = np.ascontiguousarray(self.cost_matrix_.reshape(1, 2, 2))
-            per_sample = False
-        else:
-            costs = np.ascontiguousarray(sample_cost[oof["index"]])
-            per_sample = True
-        sweep = _finish(
-            *_sweep_sorted(
-                oof["scores"], oof["order"], oof["y"], oof["weights"], costs, per_sample
-            )
+        self.best_threshold_, self.best_cost_, self.cost_curve_ = _cheapest_threshold(
+            self._oof, self.cost_matrix_, sample_cost, constraint, self.response_method_
         )
-        default = 0.5 if self.response_method_ == "predict_proba" else 0.0
-        best = select_threshold(sweep, constraint=constraint, default=default)
-        total_weight = sweep["n_pos"] + sweep["n_neg"]
-        if total_weight <= 0:
-            raise ValueError("The sample weights of the tuning data sum to zero.")
-        curve_costs = sweep["costs"] / total_weight
-        self.best_threshold_ = float(sweep["thresholds"][best])
-        self.best_cost_ = float(curve_costs[best])
-        self.cost_curve_ = {
-            "thresholds": sweep["thresholds"],
-            "costs": curve_costs,
-            "recall": sweep["recall"],
-            "precision": sweep["precision"],
-            "fpr": sweep["fpr"],
-        }
 
     def _check_pos_label(self, classes, sample_cost):
         """The positive class; sets ``pos_label_`` and ``_pos_label_implicit``.
@@ -549,32 +449,6 @@ class CostSensitiveThresholdClassifier(
             pos = check_pos_label(self.pos_label, classes)
         self.pos_label_ = classes[np.flatnonzero(classes == pos)[0]]
         return self.pos_label_
-
-    def _check_constraint(self):
-        constraint = self.constraint
-        if constraint is None:
-            return None
-        if (
-            len(constraint) != 2
-            or not isinstance(constraint[0], str)
-            or not isinstance(constraint[1], numbers.Real)
-            or isinstance(constraint[1], bool)
-        ):
-            raise ValueError(
-                f"constraint must be None or a (name, value) pair such as "
-                f"('recall', 0.9); got {constraint!r}."
-            )
-        name, value = constraint
-        if name not in _CONSTRAINTS:
-            raise ValueError(
-                f"Unknown constraint {name!r}: use one of {list(_CONSTRAINTS)}, "
-                f"e.g. ('recall', 0.9)."
-            )
-        if not 0 <= value <= 1:
-            raise ValueError(
-                f"The {name} in constraint must lie in [0, 1]; got {value!r}."
-            )
-        return name, float(value)
 
     def _get_cv(self, y=None):
         if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):

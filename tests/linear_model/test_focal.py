@@ -444,7 +444,7 @@ def _blas_threads():
 def test_solvers_run_blas_single_threaded_and_restore_it(monkeypatch, solver, spied):
     if not _blas_threads():
         pytest.skip("threadpoolctl controls no BLAS library here")
-    import mlfound.linear_model._focal as focal_module
+    import mlfound.linear_model._focal_solvers as focal_module
 
     seen = []
     real = getattr(focal_module, spied)
