@@ -2,7 +2,7 @@
 
 Public names are discovered with :func:`mlfound.utils.all_estimators`,
 :func:`mlfound.utils.all_functions` and :func:`mlfound.utils.all_displays`.
-Each has one valid call in :mod:`mlfound.utils._test_common` (a new public
+Each has one valid call in :mod:`mlfound.utils._bad_input_cases` (a new public
 name fails :func:`test_every_public_name_has_a_valid_call` until its entry is
 added); the cases are generated from that call by replacing one argument at a
 time with
@@ -48,7 +48,7 @@ import pytest
 
 import mlfound
 from mlfound.utils import all_displays, all_estimators, all_functions
-from mlfound.utils._test_common import (
+from mlfound.utils._bad_input_cases import (
     BAD_INPUT_ALLOWED,
     BAD_INPUT_CALLS,
     BAD_INPUT_EXTRA_CASES,
@@ -560,7 +560,7 @@ def test_every_public_name_has_a_valid_call():
             missing.append(display)
     assert not missing, (
         "add a valid call for these public names to BAD_INPUT_CALLS or "
-        f"BAD_INPUT_FITS in mlfound/utils/_test_common.py: {missing}"
+        f"BAD_INPUT_FITS in mlfound/utils/_bad_input_cases.py: {missing}"
     )
     listed = set(BAD_INPUT_CALLS) | set(BAD_INPUT_FITS) | set(BAD_INPUT_NO_ARRAYS)
     listed |= set(BAD_INPUT_SCALARS) | set(BAD_INPUT_EXTRA_CASES)

@@ -1,19 +1,14 @@
 """Leakage-safe target encoding with one-pass statistics."""
 
-import numbers
-import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, indexable
+from sklearn.utils import check_random_state
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
     _raise_for_params,
-    _routing_enabled,
-    process_routing,
 )
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
@@ -24,20 +19,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from mlfound._kernels.factorize import _relabel, factorize, lookup
-from mlfound._kernels.groupby import _group_cell_sums, _group_fold_sums, _group_sums
-from mlfound._kernels.shuffle import shuffle_like_randomstate
-from mlfound.preprocessing._target_encoder_fast import (
-    _cell_fold_totals,
-    _cross_fit_encode,
-    _cross_fit_encode_cells,
-    _encode_table,
-    _first_appearance_codes,
-    _gather,
-    _ordered_encode,
-    _scatter_by_class,
+from mlfound._kernels.factorize import factorize
+from mlfound.preprocessing._target_encoder_categories import (
+    _check_categories_param,
+    _lookup_column,
 )
-from mlfound.utils._cv_splits import _check_cv_splits
+from mlfound.preprocessing._target_encoder_fast import (
+    _gather,
+)
+from mlfound.preprocessing._target_encoder_stats import (
+    _fit_columns,
+    _folds,
+    _update_columns,
+)
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
@@ -266,7 +260,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             Fitted encoder.
         """
         columns, values, squares, weights, _ = self._setup(X, y, sample_weight)
-        self._fit_columns(columns, values, squares, weights)
+        _fit_columns(self, columns, values, squares, weights)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -305,15 +299,15 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         n_values = values.shape[1]
         out = np.empty((n_samples, len(columns) * n_values), dtype=np.float64)
         if self.strategy == "cross_fit":
-            split = self._folds(X, y_raw, y_codes, n_samples, params)
-            self._fit_columns(columns, values, squares, weights, out=out, split=split)
+            split = _folds(self, X, y_raw, y_codes, n_samples, params)
+            _fit_columns(self, columns, values, squares, weights, out=out, split=split)
         else:
             if self.strategy == "ordered":
                 rng = check_random_state(self.random_state)
                 order = rng.permutation(n_samples)
             else:
                 order = np.arange(n_samples)
-            self._fit_columns(columns, values, squares, weights, out=out, order=order)
+            _fit_columns(self, columns, values, squares, weights, out=out, order=order)
         return out
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -347,9 +341,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             X, y, sample_weight, reset=first, classes=classes
         )
         if first:
-            self._fit_columns(columns, values, squares, weights)
+            _fit_columns(self, columns, values, squares, weights)
             return self
-        self._update_columns(columns, values, squares, weights)
+        _update_columns(self, columns, values, squares, weights)
         return self
 
     def transform(self, X):
@@ -375,7 +369,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         zero = np.zeros(n_values)
         for f, column in enumerate(columns):
             categories = self.categories_[f]
-            codes = self._lookup_column(column, categories, f)
+            codes = _lookup_column(self, column, categories, f)
             table = np.column_stack(
                 self.encodings_[f * n_values : (f + 1) * n_values]
             ).reshape(len(categories), n_values)
@@ -454,7 +448,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             weights = check_sample_weight(sample_weight, np.empty((n_samples, 1)))
             weights = np.ascontiguousarray(weights, dtype=np.float64)
         if reset:
-            self._check_categories_param()
+            _check_categories_param(self)
         return columns, values, squares, weights, y_codes
 
     def _columns(self, X, *, reset):
@@ -558,350 +552,6 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         values[np.arange(y.shape[0]), codes] = 1
         return values, None
 
-    def _check_categories_param(self):
-        if self.categories == "auto":
-            return
-        if len(self.categories) != self.n_features_in_:
-            raise ValueError(
-                f"categories has {len(self.categories)} entries but X has "
-                f"{self.n_features_in_} features; give one array of categories "
-                f"per feature."
-            )
-        for j, cats in enumerate(self.categories):
-            cats = np.asarray(cats)
-            if cats.ndim != 1:
-                raise ValueError(f"categories[{j}] must be 1-d, got {cats.shape}.")
-            if cats.dtype.kind in "iufb":
-                finite = cats[~np.isnan(cats)] if cats.dtype.kind == "f" else cats
-                if cats.dtype.kind == "f" and np.isnan(cats[:-1]).any():
-                    raise ValueError(
-                        f"categories[{j}]: a missing value (NaN) must be last."
-                    )
-                if np.any(finite[1:] <= finite[:-1]):
-                    raise ValueError(
-                        f"categories[{j}] must be sorted and unique for numeric "
-                        f"features."
-                    )
-            else:
-                # Codes are positions in the categories: a repeated value or
-                # a missing one before the end would shift every later code.
-                cats = cats.astype(object)
-                missing = np.fromiter(map(_is_missing, cats), bool, len(cats))
-                if missing[:-1].any():
-                    raise ValueError(
-                        f"categories[{j}]: a missing value (None or NaN) must be "
-                        f"last, and appear once."
-                    )
-                known = cats[:-1] if missing[-1:].any() else cats
-                n_distinct = (
-                    len(pd.unique(known)) if pd is not None else len(set(known))
-                )
-                if n_distinct != len(known):
-                    raise ValueError(
-                        f"categories[{j}] holds repeated values; give each "
-                        f"category once."
-                    )
-
-    # ------------------------------------------------------------- CV folds
-
-    def _folds(self, X, y, y_codes, n_samples, params):
-        """Fold of each row, the number of folds and what else is needed.
-
-        The third item is ``None`` (every row in one validation fold, every
-        training set its complement), a mask of the rows in no validation
-        fold (given one extra pseudo-fold; their encodings are NaN), or the
-        validated ``(train, test)`` pairs when a training set is not the
-        complement of its fold (``train`` is ``None`` where it is).
-        """
-        classifier = self.target_type_ != "continuous"
-        cv = check_cv(
-            self.cv,
-            y,
-            classifier=classifier,
-            shuffle=True,
-            random_state=self.random_state,
-        )
-        fast = _fast_folds(cv, y_codes, n_samples)
-        if fast is not None:
-            return fast, cv.n_splits, None
-        if _routing_enabled():
-            if params.get("groups") is not None:
-                X, y, params["groups"] = indexable(X, y, params["groups"])
-            split_params = process_routing(self, "fit_transform", **params)
-            split_params = split_params.splitter.split
-        else:
-            split_params = {}
-        splits = _check_cv_splits(
-            cv.split(X, y, **split_params),
-            n_samples,
-            name="cv",
-            disjoint_test=True,
-            complement_train=True,
-        )
-        n_folds = len(splits)
-        folds = np.full(n_samples, -1, dtype=np.int32)
-        for k, (_, test) in enumerate(splits):
-            folds[test] = k
-        if all(train is None for train, _ in splits):
-            # Every training set is the complement of its fold: the fold
-            # statistics serve all folds at once. Rows in no validation fold
-            # (PredefinedSplit's -1) go to one more pseudo-fold, encoded NaN.
-            uncovered = folds < 0
-            if uncovered.any():
-                folds[uncovered] = n_folds
-                return _small_folds(folds, n_folds + 1), n_folds + 1, uncovered
-            return _small_folds(folds, n_folds), n_folds, None
-        # Training sets that are not the complement of their fold: encode
-        # each fold from its own training rows.
-        return _small_folds(folds, n_folds), n_folds, splits
-
-    # --------------------------------------------------------- statistics
-
-    def _fit_columns(self, columns, values, squares, weights, out=None,
-                     split=None, order=None):  # fmt: skip
-        """Factorize each column, accumulate its statistics, encode rows."""
-        stacked = values if squares is None else np.hstack([values, squares])
-        stacked = np.ascontiguousarray(stacked)
-        n_values = values.shape[1]
-        auto = self.smooth == "auto"
-        smooth = 0.0 if auto else float(self.smooth)
-        self.categories_ = []
-        self._stats = []
-        pairs = uncovered = None
-        if split is not None:
-            folds, n_folds, extra = split
-            if isinstance(extra, np.ndarray):
-                uncovered = extra  # rows of the pseudo-fold, encoded NaN
-            else:
-                pairs = extra
-        if split is None or pairs is not None:
-            self._total = _totals(stacked, weights, n_values)
-        n_samples = stacked.shape[0]
-        for f, column in enumerate(columns):
-            categories, codes = self._fit_column(column, f)
-            n_cat = len(categories)
-            self.categories_.append(categories)
-            if split is not None and pairs is None:
-                col0 = f * n_values
-                dense = _dense_fold_table(n_cat + 1, n_folds, n_samples)
-                if dense:
-                    stats = _group_fold_sums(
-                        codes, folds, stacked, weights, n_cat + 1, n_folds
-                    )
-                else:
-                    cell_codes, cells, stats = _group_cell_sums(
-                        codes, folds, stacked, weights, n_folds
-                    )
-                if f == 0:
-                    # Every row is in one (category or "none", fold) cell: the
-                    # per-fold totals come for free from the first feature.
-                    if dense:
-                        fold_stats = stats.sum(axis=0)
-                    else:
-                        fold_stats = _cell_fold_totals(cells, stats, n_folds)
-                    fold_w, fold_s = fold_stats[:, 0], fold_stats[:, 1:]
-                    self._total = (fold_w.sum(), fold_s.sum(axis=0))
-                    fold_prior, fold_var = _fold_priors(
-                        self._total, fold_w, fold_s, n_values
-                    )
-                # Both return the full-data statistics (the dense kernel
-                # overwrites ``stats``).
-                if dense:
-                    totals = _cross_fit_encode(
-                        codes, folds, stats, n_values, fold_prior, fold_var,
-                        smooth, auto, self._shift, out, col0, weights is None,
-                    )  # fmt: skip
-                else:
-                    totals = _cross_fit_encode_cells(
-                        cell_codes, cells, stats, n_cat, n_folds, n_values,
-                        fold_prior, fold_var, smooth, auto, self._shift, out,
-                        col0,
-                    )  # fmt: skip
-                    del cell_codes, cells
-                del stats
-                if uncovered is not None:
-                    out[uncovered, col0 : col0 + n_values] = np.nan
-                counts, sums = totals[:, 0], totals[:, 1:]
-            else:
-                stats = _group_sums(codes, stacked, weights, n_cat + 1)
-                counts, sums = stats[:n_cat, 0], stats[:n_cat, 1:]
-                if split is not None:
-                    self._encode_pairs(
-                        codes, stacked, weights, n_cat, split, out, f * n_values,
-                        n_values, smooth, auto,
-                    )  # fmt: skip
-                elif order is not None:
-                    _ordered_encode(
-                        codes, order, values, squares, weights, n_cat, smooth,
-                        auto, self._shift, out, f * n_values,
-                        self.strategy == "time_ordered",
-                    )  # fmt: skip
-            self._stats.append((counts, sums))
-        self._update_encodings()
-
-    def _encode_pairs(self, codes, stacked, weights, n_cat, split, out, col0,
-                      n_values, smooth, auto):  # fmt: skip
-        """Out-of-fold encodings for splitters whose folds are not a partition."""
-        folds, n_folds, pairs = split
-        out[folds < 0, col0 : col0 + n_values] = np.nan
-        for train, test in pairs:
-            if train is None:  # the complement of test
-                train = np.ones(codes.shape[0], dtype=bool)
-                train[test] = False
-            w = None if weights is None else weights[train]
-            stats = _group_sums(codes[train], stacked[train], w, n_cat + 1)
-            counts, sums = stats[:n_cat, 0], stats[:n_cat, 1:]
-            total = _totals(stacked[train], w, n_values)
-            prior, var = _prior_var(total, n_values)
-            table = _encode_table(
-                np.ascontiguousarray(counts),
-                np.ascontiguousarray(sums[:, :n_values]),
-                None if stacked.shape[1] == n_values
-                else np.ascontiguousarray(sums[:, n_values:]),
-                prior, var, smooth, auto,
-            )  # fmt: skip
-            block = np.empty((len(test), n_values))
-            _gather(codes[test], table, prior, self._shift, block, 0)
-            out[test, col0 : col0 + n_values] = block
-
-    def _update_columns(self, columns, values, squares, weights):
-        """``partial_fit`` on a new batch: merge categories and add statistics."""
-        stacked = values if squares is None else np.hstack([values, squares])
-        stacked = np.ascontiguousarray(stacked)
-        n_values = values.shape[1]
-        w_old, s_old = self._total
-        w_new, s_new = _totals(stacked, weights, n_values)
-        # Nothing is stored before every column has merged: a batch that
-        # raises leaves the fitted state as it was.
-        new_categories, new_stats = [], []
-        for f, column in enumerate(columns):
-            old_categories = self.categories_[f]
-            if self.categories == "auto":
-                batch_categories, codes = self._fit_column(column, f)
-                _check_same_category_kind(
-                    old_categories, batch_categories, self._feature_name(f)
-                )
-                categories, old_index, new_index = _merge_categories(
-                    old_categories, batch_categories
-                )
-            else:
-                categories = old_categories
-                codes = self._lookup_column(column, categories, f)
-                new_index = old_index = np.arange(len(categories))
-                batch_categories = categories
-            n_batch = len(batch_categories)
-            stats = _group_sums(codes, stacked, weights, n_batch + 1)
-            counts, sums = stats[:, 0], stats[:, 1:]
-            old_counts, old_sums = self._stats[f]
-            merged_counts = np.zeros(len(categories))
-            merged_sums = np.zeros((len(categories), stacked.shape[1]))
-            merged_counts[old_index] += old_counts
-            merged_sums[old_index] += old_sums
-            merged_counts[new_index] += counts[:n_batch]
-            merged_sums[new_index] += sums[:n_batch]
-            new_categories.append(categories)
-            new_stats.append((merged_counts, merged_sums))
-        self.categories_ = new_categories
-        self._stats = new_stats
-        self._total = (w_old + w_new, s_old + s_new)
-        self._update_encodings()
-
-    def _update_encodings(self):
-        """``encodings_`` and ``target_mean_`` from the stored statistics."""
-        n_values = len(self._shift)
-        auto = self.smooth == "auto"
-        smooth = 0.0 if auto else float(self.smooth)
-        prior, var = _prior_var(self._total, n_values)
-        mean = self._shift + prior
-        if self.target_type_ == "multiclass":
-            self.target_mean_ = mean
-        else:
-            self.target_mean_ = float(mean[0])
-        encodings = []
-        for counts, sums in self._stats:
-            squares = (
-                None
-                if sums.shape[1] == n_values
-                else np.ascontiguousarray(sums[:, n_values:])
-            )
-            table = _encode_table(
-                np.ascontiguousarray(counts), np.ascontiguousarray(sums[:, :n_values]),
-                squares, prior, var, smooth, auto,
-            )  # fmt: skip
-            table += self._shift
-            encodings.extend(table[:, j].copy() for j in range(n_values))
-        self.encodings_ = encodings
-
-    # ------------------------------------------------------ factorization
-
-    def _fit_column(self, column, f):
-        """Categories of a training column and the code of each row.
-
-        Rows without a category (missing with ``handle_missing="value"``,
-        values outside user-given categories) get the code
-        ``len(categories)``.
-        """
-        if self.categories != "auto":
-            categories = np.asarray(self.categories[f])
-            if categories.dtype.kind in "US":
-                categories = categories.astype(object)
-            codes = self._lookup_column(column, categories, f)
-            return categories, codes
-        values, missing, kind = _column_values(column)
-        if kind == "categorical":
-            codes, categories = _factorize_categorical(column)
-        elif kind == "numeric":
-            codes, categories = factorize(values)
-        else:
-            codes, categories, missing = _factorize_object(
-                values, self._feature_name(f)
-            )
-        if missing is not None and self.handle_missing == "error":
-            _raise_missing(self, f)
-        n_cat = len(categories)
-        if missing is not None:  # only missing values get a negative code
-            codes[codes < 0] = n_cat
-        if missing is not None and self.handle_missing == "category":
-            fill = _missing_value(values, missing) if kind == "object" else np.nan
-            categories = _append_missing(categories, fill)
-        return categories, codes
-
-    def _lookup_column(self, column, categories, f):
-        """Codes of a column in known categories (``len(categories)`` = none)."""
-        n_cat = len(categories)
-        has_missing_category = n_cat > 0 and _is_missing(categories[-1])
-        known = categories[:-1] if has_missing_category else categories
-        values, missing, kind = _column_values(column)
-        if kind == "categorical":
-            cats = np.asarray(column.cat.categories)
-            mapping = np.append(_lookup_object(cats, known)[0], -1).astype(np.int32)
-            codes = mapping[column.cat.codes.to_numpy()]
-        elif kind == "numeric" and known.dtype.kind in "iufb":
-            codes = lookup(values, known)
-        else:
-            if kind == "numeric":
-                values = values.astype(object)
-            codes, object_missing = _lookup_object(values, known)
-            if kind == "object":
-                missing = object_missing
-        if missing is not None:
-            if self.handle_missing == "error":
-                _raise_missing(self, f)
-            if has_missing_category:
-                codes[missing] = n_cat - 1
-        unknown = codes < 0
-        if missing is not None:
-            unknown &= ~missing
-        if self.handle_unknown == "error" and unknown.any():
-            examples = np.unique(np.asarray(values, dtype=object)[unknown][:5])
-            raise ValueError(
-                f"Found unknown categories {examples.tolist()!r} in feature "
-                f"{self._feature_name(f)!r}. Set handle_unknown='value' to encode "
-                f"them with the prior (target_mean_), or add them to categories."
-            )
-        codes[codes < 0] = n_cat
-        return codes
-
     def _feature_name(self, f):
         names = getattr(self, "feature_names_in_", None)
         return str(names[f]) if names is not None else f"x{f}"
@@ -926,69 +576,6 @@ def _as_1d_target(y):
     return y
 
 
-def _fast_folds(cv, y_codes, n_samples):
-    """Fold of each row for KFold and StratifiedKFold, without their splits.
-
-    Reproduces ``KFold._iter_test_indices`` and
-    ``StratifiedKFold._make_test_folds`` exactly (the same MT19937 draws,
-    replayed in compiled code), at the cost of one pass instead of
-    ``n_splits`` boolean masks and two sorts.
-    Returns None for any other splitter.
-    """
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    if type(cv) is KFold:
-        if cv.n_splits > n_samples:
-            return None  # let split() raise its error
-        indices = np.arange(n_samples)
-        if cv.shuffle:
-            shuffle_like_randomstate(indices, check_random_state(cv.random_state))
-        sizes = np.full(cv.n_splits, n_samples // cv.n_splits, dtype=np.intp)
-        sizes[: n_samples % cv.n_splits] += 1
-        dtype = np.int8 if cv.n_splits <= 127 else np.int32
-        folds = np.empty(n_samples, dtype=dtype)
-        folds[indices] = np.repeat(np.arange(cv.n_splits, dtype=dtype), sizes)
-        return folds
-    if type(cv) is not StratifiedKFold or y_codes is None:
-        return None
-    if cv.n_splits > n_samples:
-        return None
-    rng = check_random_state(cv.random_state)
-    n_classes = int(y_codes.max()) + 1
-    y_encoded, y_counts = _first_appearance_codes(y_codes, n_classes)
-    y_counts = y_counts[y_counts > 0]
-    n_classes = len(y_counts)
-    if np.all(cv.n_splits > y_counts):
-        raise ValueError(
-            f"n_splits={cv.n_splits} cannot be greater than the number of "
-            f"members in each class."
-        )
-    if cv.n_splits > np.min(y_counts):
-        warnings.warn(
-            f"The least populated class in y has only {np.min(y_counts)} members, "
-            f"which is less than n_splits={cv.n_splits}.",
-            UserWarning,
-        )
-    # Round robin over the sorted labels: class c holds positions
-    # [start_c, end_c) of the sorted y; fold i gets the positions = i mod k.
-    k = cv.n_splits
-    end = np.cumsum(y_counts)
-    start = end - y_counts
-    i = np.arange(k)[:, None]
-    below = lambda b: np.maximum(0, (b[None, :] - i + k - 1) // k)  # noqa: E731
-    allocation = below(end) - below(start)
-    per_class = []
-    dtype = np.int8 if k <= 127 else np.int32  # small arrays shuffle faster
-    for c in range(n_classes):
-        folds_for_class = np.arange(k, dtype=dtype).repeat(allocation[:, c])
-        if cv.shuffle:
-            shuffle_like_randomstate(folds_for_class, rng)
-        per_class.append(folds_for_class)
-    # folds[y_encoded == c] = per_class[c] for every class, in one pass.
-    folds = _scatter_by_class(y_encoded, np.concatenate(per_class), start)
-    return _small_folds(folds, k)
-
-
 def _type_of_target(y):
     """``type_of_target`` with the sorted classes and codes as by-products.
 
@@ -1009,271 +596,3 @@ def _type_of_target(y):
         kind = "multiclass" if len(uniques) > 2 else "binary"
         return kind, uniques, codes
     return type_of_target(y, input_name="y"), None, None
-
-
-# The dense (category, fold) table is used while it has at most this many
-# cells per row (plus a floor for small data): always for the default 5
-# folds; beyond, only the cells that occur are kept (at most one per row).
-_DENSE_CELLS_PER_ROW = 8
-_DENSE_CELLS_FLOOR = 1 << 16
-
-
-def _dense_fold_table(n_groups, n_folds, n_samples):
-    """Whether the dense ``(n_groups, n_folds)`` fold table is small enough."""
-    return n_groups * n_folds <= _DENSE_CELLS_PER_ROW * n_samples + _DENSE_CELLS_FLOOR
-
-
-def _small_folds(folds, n_folds):
-    """Fold indices as int8 when they fit: less memory traffic per pass."""
-    return folds.astype(np.int8, copy=False) if n_folds <= 127 else folds
-
-
-def _fold_priors(total, fold_w, fold_s, n_values):
-    """Mean and variance of the target over the training part of each fold."""
-    w_total, s_total = total
-    train_w = w_total - fold_w
-    train_s = s_total[None, :] - fold_s
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prior = train_s[:, :n_values] / train_w[:, None]
-        squares = train_s.shape[1] > n_values
-        sq = train_s[:, n_values:] if squares else train_s[:, :n_values]
-        var = np.maximum(sq / train_w[:, None] - prior * prior, 0.0)
-    return np.ascontiguousarray(prior), np.ascontiguousarray(var)
-
-
-def _totals(stacked, weights, n_values):
-    if weights is None:
-        return float(stacked.shape[0]), stacked.sum(axis=0, dtype=np.float64)
-    return float(weights.sum()), weights @ stacked.astype(np.float64)
-
-
-def _prior_var(total, n_values):
-    w, s = total
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prior = s[:n_values] / w
-        sq = s[n_values:] if s.shape[0] > n_values else s[:n_values]
-        var = np.maximum(sq / w - prior * prior, 0.0)
-    return np.ascontiguousarray(prior), np.ascontiguousarray(var)
-
-
-def _is_missing(value):
-    return value is None or (isinstance(value, numbers.Real) and value != value)
-
-
-def _raise_missing(encoder, f):
-    raise ValueError(
-        f"Feature {encoder._feature_name(f)!r} contains missing values (NaN or "
-        f"None) and handle_missing='error'. Impute them, or set "
-        f"handle_missing='category' (missing is its own category) or 'value' "
-        f"(encoded with the prior)."
-    )
-
-
-def _column_values(column):
-    """Values of a column as an ndarray, its missing mask and its kind."""
-    if pd is not None and isinstance(column, pd.Series):
-        dtype = column.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy()
-            missing = codes < 0
-            return column, (missing if missing.any() else None), "categorical"
-        if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
-            column = column.to_numpy()
-        elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(
-            dtype
-        ):
-            column = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            column = column.to_numpy(dtype=object)
-    values = np.asarray(column)
-    if values.dtype.kind in "iub":
-        return values, None, "numeric"
-    if values.dtype.kind == "f":
-        missing = np.isnan(values)
-        return values, (missing if missing.any() else None), "numeric"
-    if values.dtype.kind != "O":
-        values = values.astype(object)
-    # Missing values of object columns come out of their factorization.
-    return values, None, "object"
-
-
-def _missing_value(values, missing):
-    """The missing-value category: None if only None is missing, else NaN."""
-    if values is not None and all(v is None for v in values[missing]):
-        return None
-    return np.nan
-
-
-def _mixed_types_error(name, kind=""):
-    detail = f" ({kind})" if kind else ""
-    return TypeError(
-        f"Feature {name!r} holds values of mixed types{detail}: each argument must "
-        f"be a string or a number, of one type per feature. Convert the column "
-        f"with .astype(str)."
-    )
-
-
-def _hash_factorize(values):
-    """Codes in first-appearance order (-1 for missing) and the uniques."""
-    if pd is not None:
-        codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-        return codes.astype(np.int32), np.asarray(uniques, dtype=object)
-    index = {}
-    codes = np.empty(len(values), dtype=np.int32)
-    for i, v in enumerate(values):
-        codes[i] = -1 if _is_missing(v) else index.setdefault(v, len(index))
-    return codes, np.array(list(index), dtype=object)
-
-
-def _factorize_object(values, name):
-    """Sorted categories of an object column, codes and missing mask."""
-    try:
-        codes, uniques = _hash_factorize(values)
-    except TypeError as exc:  # unhashable values (lists, dicts)
-        raise _mixed_types_error(name, "unhashable") from exc
-    if pd is not None:
-        kind = pd.api.types.infer_dtype(uniques, skipna=True)
-        if kind.startswith("mixed") and kind != "mixed-integer-float":
-            raise _mixed_types_error(name, kind)
-    try:
-        if (
-            len(uniques)
-            and all(isinstance(u, str) for u in uniques[:1000])
-            and (pd is None or kind == "string")
-        ):
-            # numpy's fixed-width string sort compares code points like
-            # Python's str ordering, without one Python call per comparison.
-            order = np.argsort(uniques.astype(str), kind="stable")
-        else:
-            order = np.argsort(uniques, kind="stable")
-    except TypeError as exc:
-        raise _mixed_types_error(name) from exc
-    codes = _relabel(codes, order)
-    missing = codes < 0
-    return codes, uniques[order], (missing if missing.any() else None)
-
-
-def _lookup_object(values, categories):
-    """Codes of object values in ``categories`` (-1 if absent) and missing mask."""
-    n_categories = len(categories)
-    if pd is not None:
-        # Factorizing the categories followed by the values gives category i
-        # the code i (categories are distinct and come first): one hash pass,
-        # no Python-level mapping.
-        both = np.concatenate(
-            [np.asarray(categories, dtype=object), np.asarray(values, dtype=object)]
-        )
-        codes = pd.factorize(both, sort=False, use_na_sentinel=True)[0]
-        codes = codes[n_categories:].astype(np.int32)
-        missing = codes < 0
-        codes[codes >= n_categories] = -1
-        return codes, (missing if missing.any() else None)
-    codes, uniques = _hash_factorize(values)
-    index = {v: i for i, v in enumerate(categories.tolist())}
-    mapping = np.fromiter(
-        (index.get(v, -1) for v in uniques.tolist()), np.int32, len(uniques)
-    )
-    missing = codes < 0
-    return np.append(mapping, -1)[codes], (missing if missing.any() else None)
-
-
-def _factorize_categorical(column):
-    """Codes of a pandas categorical column in its sorted observed categories."""
-    raw = column.cat.codes.to_numpy()
-    cats = np.asarray(column.cat.categories)
-    used = np.flatnonzero(np.bincount(raw[raw >= 0], minlength=len(cats)))
-    observed = cats[used]
-    order = np.argsort(observed, kind="stable")
-    mapping = np.full(len(cats) + 1, -1, dtype=np.int32)
-    mapping[used[order]] = np.arange(len(used), dtype=np.int32)
-    categories = observed[order]
-    if categories.dtype.kind not in "iuf":
-        categories = categories.astype(object)
-    return mapping[raw], categories
-
-
-def _category_kind(categories):
-    """ "numeric", "string" or another pandas inferred kind of the categories."""
-    known = (
-        categories[:-1]
-        if len(categories) and _is_missing(categories[-1])
-        else (categories)
-    )
-    if len(known) == 0:
-        return None
-    if known.dtype.kind in "iufb":
-        return "numeric"
-    if pd is not None:
-        kind = pd.api.types.infer_dtype(known, skipna=True)
-    else:  # pragma: no cover
-        first = known[0]
-        kind = "string" if isinstance(first, str) else type(first).__name__
-    if kind in ("integer", "floating", "mixed-integer-float", "boolean", "decimal"):
-        return "numeric"
-    return kind
-
-
-def _check_same_category_kind(old, new, name):
-    """Raise if a ``partial_fit`` batch's categories differ in type from fitted."""
-    old_kind, new_kind = _category_kind(old), _category_kind(new)
-    if old_kind is None or new_kind is None or old_kind == new_kind:
-        return
-    raise TypeError(
-        f"Feature {name!r} of X holds {new_kind} values in this partial_fit "
-        f"batch, but the encoder was fitted on {old_kind} categories "
-        f"(categories_ = {old[:3].tolist()!r}...). The categories' type must "
-        f"match what was fitted: convert the column the same way in every "
-        f"batch (e.g. .astype(str))."
-    )
-
-
-def _merge_categories(old, new):
-    """Sorted union of two category arrays and where each old/new one goes."""
-    old_missing = len(old) > 0 and _is_missing(old[-1])
-    new_missing = len(new) > 0 and _is_missing(new[-1])
-    old_known = old[:-1] if old_missing else old
-    new_known = new[:-1] if new_missing else new
-    if old_known.dtype.kind in "iu" and new_known.dtype.kind in "iu":
-        old_known, new_known = _common_integers(old_known, new_known)
-    if old_known.dtype.kind in "iuf" and new_known.dtype.kind in "iuf":
-        union = np.union1d(old_known, new_known)
-        old_index = np.searchsorted(union, old_known)
-        new_index = np.searchsorted(union, new_known)
-    else:
-        union = np.array(sorted(set(old_known) | set(new_known)), dtype=object)
-        old_index = _lookup_object(old_known, union)[0]
-        new_index = _lookup_object(new_known, union)[0]
-    if old_missing or new_missing:
-        union = _append_missing(union, old[-1] if old_missing else new[-1])
-        if old_missing:
-            old_index = np.append(old_index, len(union) - 1)
-        if new_missing:
-            new_index = np.append(new_index, len(union) - 1)
-    return union, old_index, new_index
-
-
-def _common_integers(a, b):
-    """Two integer arrays in one dtype that holds both exactly.
-
-    ``np.union1d`` of uint64 and int64 would go through float64 and lose
-    every value above 2**53; values that need both signs and more than 63
-    bits become Python ints (an object array).
-    """
-    if a.dtype == b.dtype or np.uint64 not in (a.dtype, b.dtype):
-        return a, b
-    signed = a if a.dtype != np.uint64 else b
-    unsigned = b if signed is a else a
-    if len(unsigned) == 0 or unsigned.max() <= np.iinfo(np.int64).max:
-        dtype = np.int64
-    elif len(signed) == 0 or signed.min() >= 0:
-        dtype = np.uint64
-    else:
-        dtype = object
-    return a.astype(dtype), b.astype(dtype)
-
-
-def _append_missing(categories, fill):
-    """Categories followed by the missing-value category ``fill``."""
-    if categories.dtype.kind == "f" and fill is not None:
-        return np.append(categories, np.nan)
-    return np.append(categories.astype(object), np.array([fill], dtype=object))

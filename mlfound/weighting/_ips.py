@@ -34,9 +34,9 @@ from mlfound.utils.validation import (
     check_sample_weight,
     check_sparse_structure,
 )
-from mlfound.weighting._position_bias import (
+from mlfound.weighting._position_bias import PositionBiasEstimator
+from mlfound.weighting._position_inputs import (
     _NO_POSITIONS_MESSAGE,
-    PositionBiasEstimator,
     _check_clicks,
     _position_codes,
     _position_index,

@@ -7,13 +7,10 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mlfound._glm._lbfgs import minimize_lbfgs
-from mlfound._kernels.factorize import factorize
 from mlfound._kernels.groupby import _group_sums
 from mlfound.utils._param_validation import (
     Interval,
@@ -22,20 +19,26 @@ from mlfound.utils._param_validation import (
 )
 from mlfound.utils.validation import (
     check_n_classes,
-    check_positive_integers,
     check_sample_weight,
 )
-from mlfound.weighting._position_bias_fast import _em_step, _fisher_step, _nll_grad
+from mlfound.weighting._position_bias_solvers import (
+    _solve_em,
+    _solve_lbfgs,
+    _solve_scoring,
+)
+from mlfound.weighting._position_inputs import (
+    _check_clicks,
+    _describe,
+    _factorize_positions,
+    _position_codes,
+    _position_index,
+    _positions_without_impressions,
+    _resolve_positions,
+)
 
 # Above this many rows, the scoring and L-BFGS solvers first fit a bootstrap
 # subsample of this size and start the full-data fit from its solution.
 _WARM_START_SIZE = 100_000
-
-_NO_POSITIONS_MESSAGE = (
-    "No positions were given (neither positions= in fit nor position_column): "
-    "every row is treated as shown at one position, and no position-bias "
-    "correction is made. Pass fit(X, y, positions=...) or set position_column."
-)
 
 
 class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
@@ -563,329 +566,3 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
             params[n_features + 1 :],
             n_iter,
         )
-
-
-# --------------------------------------------------------------------------
-# Solvers. Parameters are packed as (coef, intercept, log theta); ``free``
-# marks the entries that are optimised (the others stay at their start).
-
-
-def _objective(X, y, codes, sw, params, C):
-    n_features = X.shape[1]
-    coef = params[:n_features]
-    value, g_coef, g_b, g_theta = _nll_grad(
-        X, y, codes, sw, coef, params[n_features], params[n_features + 1 :], True
-    )
-    grad = np.concatenate([g_coef, [g_b], g_theta])
-    if np.isfinite(C):
-        value += 0.5 * (coef @ coef) / C
-        grad[:n_features] += coef / C
-    return value, grad
-
-
-def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
-    """Fisher scoring with backtracking; ``log theta <= 0`` by projection."""
-    n_features = X.shape[1]
-    n_lin = n_features + 1
-    total = sw.sum()
-    params = params.copy()
-
-    def evaluate(p):
-        value, grad, *info = _fisher_step(
-            X, y, codes, sw, p[:n_features], p[n_features], p[n_lin:]
-        )
-        if np.isfinite(C):
-            coef = p[:n_features]
-            value += 0.5 * (coef @ coef) / C
-            grad[:n_features] += coef / C
-            info[0][np.arange(n_features), np.arange(n_features)] += 1.0 / C
-        return value, grad, info
-
-    value, grad, info = evaluate(params)
-    converged = False
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        # Propensities at the bound log theta = 0 that want to grow stay there.
-        active = free.copy()
-        active[n_lin:] &= ~((params[n_lin:] >= 0) & (grad[n_lin:] < 0))
-        g = grad[active]
-        if np.max(np.abs(g), initial=0.0) <= tol * total:
-            converged = True
-            n_iter -= 1
-            break
-        step = _scoring_step(info, active, g)
-        t = 1.0
-        for _ in range(30):
-            candidate = params.copy()
-            candidate[active] += t * step
-            candidate[n_lin:] = np.minimum(candidate[n_lin:], 0.0)
-            new_value, new_grad, new_info = evaluate(candidate)
-            if new_value <= value + 1e-4 * t * (g @ step):
-                break
-            t *= 0.5
-        else:
-            converged = abs(new_value - value) <= 1e-12 * abs(value)
-            break
-        decrease = value - new_value
-        params, value, grad, info = candidate, new_value, new_grad, new_info
-        if decrease <= 1e-14 * abs(value):
-            converged = True
-            break
-    if not converged and warn:
-        warnings.warn(
-            f"Fisher scoring did not converge in {max_iter} iterations; "
-            f"increase max_iter or loosen tol.",
-            ConvergenceWarning,
-        )
-    return params, value, n_iter
-
-
-# Up to this many positions, the scoring step solves the (small) dense
-# system; beyond, it eliminates the positions' diagonal block first, so that
-# memory stays linear and time quadratic only in the number of features.
-_DENSE_SCORING_POSITIONS = 128
-
-
-def _scoring_step(info, active, g):
-    """Newton direction ``-H^{-1} g`` on the ``active`` parameters.
-
-    ``info`` is the Fisher information as ``(lin, cross, diag)`` blocks (see
-    ``_fisher_step``); ``H`` is its active part plus a small ridge.
-    """
-    lin, cross, diag = info
-    n_lin = lin.shape[0]
-    active_lin, active_theta = active[:n_lin], active[n_lin:]
-    if diag.shape[0] <= _DENSE_SCORING_POSITIONS:
-        n_params = n_lin + diag.shape[0]
-        dense = np.zeros((n_params, n_params))
-        dense[:n_lin, :n_lin] = lin
-        dense[n_lin:, :n_lin] = cross
-        dense[:n_lin, n_lin:] = cross.T
-        dense[np.arange(n_lin, n_params), np.arange(n_lin, n_params)] = diag
-        H = dense[np.ix_(active, active)]
-        H[np.diag_indices_from(H)] += 1e-10 * (np.trace(H) / max(len(H), 1) + 1.0)
-        try:
-            return -np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            return -g / (np.diag(H) + 1e-12)
-    # Block elimination: H = [[A, B^T], [B, D]] with D diagonal, so
-    # (A - B^T D^-1 B) x_lin = g_lin - B^T D^-1 g_theta and
-    # x_theta = D^-1 (g_theta - B x_lin).
-    A = lin[np.ix_(active_lin, active_lin)]
-    B = cross[np.ix_(active_theta, active_lin)]
-    D = diag[active_theta]
-    n_active = A.shape[0] + D.shape[0]
-    ridge = 1e-10 * ((np.trace(A) + D.sum()) / max(n_active, 1) + 1.0)
-    A[np.diag_indices_from(A)] += ridge
-    D = D + ridge
-    g_lin, g_theta = g[: A.shape[0]], g[A.shape[0] :]
-    B_over_D = B / D[:, None]
-    try:
-        x_lin = np.linalg.solve(A - B.T @ B_over_D, g_lin - B_over_D.T @ g_theta)
-    except np.linalg.LinAlgError:
-        return -g / (np.concatenate([np.diag(A), D]) + 1e-12)
-    x_theta = (g_theta - B @ x_lin) / D
-    return -np.concatenate([x_lin, x_theta])
-
-
-def _solve_lbfgs(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
-    """L-BFGS-B on the mean negative log-likelihood (bounds fix non-free entries)."""
-    n_lin = X.shape[1] + 1
-    total = sw.sum()
-    full = params.copy()
-
-    def value_and_grad(p):
-        value, grad = _objective(X, y, codes, sw, p, C)
-        return value / total, grad / total
-
-    bounds = []
-    for j, (p, f) in enumerate(zip(params, free, strict=True)):
-        if not f:
-            bounds.append((p, p))
-        elif j >= n_lin:
-            bounds.append((None, 0.0))
-        else:
-            bounds.append((None, None))
-    full[n_lin:] = np.minimum(full[n_lin:], 0.0)
-    with warnings.catch_warnings():
-        if not warn:
-            warnings.simplefilter("ignore", ConvergenceWarning)
-        w, n_iter, _ = minimize_lbfgs(
-            value_and_grad, full, tol=tol, max_iter=max_iter, bounds=bounds
-        )
-    value = value_and_grad(w)[0] * total
-    return w, value, n_iter
-
-
-def _solve_em(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
-    """Regression-EM: closed-form M-step for theta, one Newton step for w."""
-    n_features = X.shape[1]
-    n_lin = n_features + 1
-    total = sw.sum()
-    params = params.copy()
-    theta = np.exp(params[n_lin:])
-    free_theta = free[n_lin:]
-    lin_free = free[:n_lin]
-    old = -np.inf
-    converged = False
-    n_iter = 0
-    while n_iter < max_iter:
-        n_iter += 1
-        loglik, examined, counts, grad, hess = _em_step(
-            X, y, codes, sw, params[:n_features], params[n_features], theta, True
-        )
-        if np.isfinite(C):
-            coef = params[:n_features]
-            loglik -= 0.5 * (coef @ coef) / C
-            grad[:n_features] += coef / C
-            hess[np.arange(n_features), np.arange(n_features)] += 1.0 / C
-        if (loglik - old) / total <= tol:
-            converged = True
-            break
-        old = loglik
-        new_theta = examined / np.where(counts > 0, counts, 1.0)
-        theta = np.where(free_theta, np.clip(new_theta, 1e-12, 1.0), theta)
-        H = hess[np.ix_(lin_free, lin_free)]
-        H[np.diag_indices_from(H)] += 1e-10
-        params[:n_lin][lin_free] -= np.linalg.solve(H, grad[lin_free])
-    params[n_lin:] = np.log(theta)
-    if not converged and warn:
-        warnings.warn(
-            f"Regression-EM did not converge in {max_iter} iterations; "
-            f"increase max_iter or loosen tol.",
-            ConvergenceWarning,
-        )
-    value, _ = _objective(X, y, codes, sw, params, C)
-    return params, value, n_iter
-
-
-# --------------------------------------------------------------------------
-# Input helpers shared with IPSReweighter.
-
-
-def _check_clicks(y):
-    """Return clicks as int64 0/1; raise for anything else."""
-    y = np.asarray(y)
-    if y.dtype == np.bool_:
-        y = y.astype(np.int64)
-    if y.dtype.kind not in "iuf" or not np.all((y == 0) | (y == 1)):
-        values = [v.item() for v in np.unique(y)[:5]]
-        raise ValueError(
-            f"y must hold clicks coded 0 (no click) or 1 (click) when positions "
-            f"are given; got values {values}. Recode the target as 0/1."
-        )
-    if np.unique(y).shape[0] < 2:
-        raise ValueError(
-            "y contains a single class (only clicks or only non-clicks): "
-            "the click model needs both."
-        )
-    return y.astype(np.int64)
-
-
-def _position_index(position_column, feature_names, X):
-    """Index of ``position_column`` among the columns of ``X``."""
-    if isinstance(position_column, str):
-        if feature_names is None:
-            raise ValueError(
-                f"position_column={position_column!r} is a column name, but X "
-                f"has no column names. Pass a pandas DataFrame or an integer "
-                f"column index."
-            )
-        matches = np.flatnonzero(np.asarray(feature_names) == position_column)
-        if matches.size == 0:
-            raise ValueError(
-                f"position_column={position_column!r} is not a column of X "
-                f"(columns: {list(feature_names)})."
-            )
-        return int(matches[0])
-    if position_column >= X.shape[1]:
-        raise ValueError(
-            f"position_column={position_column} is out of range for X with "
-            f"{X.shape[1]} columns."
-        )
-    return int(position_column)
-
-
-def _resolve_positions(X, positions, position_column, feature_names, warn=True):
-    """Split the positions off ``X`` (an array) or check the given ones.
-
-    Returns ``(features, positions)``; positions are int64 >= 1, all ones
-    (with a warning) when none are given and ``warn`` is true, ``None`` when
-    none are given and ``warn`` is false.
-    """
-    if positions is not None and position_column is not None:
-        raise ValueError(
-            "Positions were given twice: as positions= and through "
-            f"position_column={position_column!r}. Give only one."
-        )
-    if position_column is not None:
-        idx = _position_index(position_column, feature_names, X)
-        positions = X[:, idx]
-        X = np.delete(X, idx, axis=1)
-    if positions is None:
-        if not warn:
-            return X, None
-        warnings.warn(_NO_POSITIONS_MESSAGE, UserWarning)
-        return X, np.ones(X.shape[0], dtype=np.int64)
-    positions = check_positive_integers(positions, name="positions")
-    if positions.shape != (X.shape[0],):
-        raise ValueError(
-            f"positions must have shape ({X.shape[0]},), got {positions.shape}."
-        )
-    return X, np.ascontiguousarray(positions)
-
-
-def _factorize_positions(positions):
-    """``(codes, distinct)``: each row's index in the sorted distinct positions.
-
-    ``positions`` are validated int64 >= 1. Memory and time are linear in the
-    number of rows whatever the values: a count table over ``1..max`` when
-    the largest position is at most a few times the number of rows (plain
-    NumPy, and ``codes == positions - 1`` when ``1..K`` all occur), hashing
-    otherwise.
-    """
-    high = int(positions.max())
-    if high <= max(4 * positions.shape[0], 1 << 16):
-        present = np.bincount(positions, minlength=high + 1)[1:] > 0
-        if present.all():
-            return positions - 1, np.arange(1, high + 1)
-        code_of = np.cumsum(present) - 1
-        return code_of[positions - 1], np.flatnonzero(present) + 1
-    codes, distinct = factorize(positions)
-    return codes.astype(np.intp), distinct
-
-
-def _position_codes(positions, distinct):
-    """Index of each of ``positions`` in the sorted ``distinct``; -1 if absent."""
-    n_distinct = distinct.shape[0]
-    if distinct[-1] == n_distinct:  # 1..K
-        return np.where(positions <= n_distinct, positions - 1, -1)
-    at = np.minimum(np.searchsorted(distinct, positions), n_distinct - 1)
-    return np.where(distinct[at] == positions, at, -1)
-
-
-def _positions_without_impressions(distinct, seen, limit=10):
-    """The first ``limit`` positions in ``1..max`` without impression weight.
-
-    Returns them with their total count, found without enumerating the
-    range (memory independent of the largest position).
-    """
-    n_missing = int(distinct[-1]) - distinct.shape[0] + int(np.count_nonzero(~seen))
-    if not n_missing:
-        return [], 0
-    missing = distinct[~seen][:limit].tolist()
-    # Gaps between consecutive distinct positions (and before the first).
-    previous = np.concatenate([[0], distinct[:-1]])
-    for at in np.flatnonzero(distinct - previous > 1)[:limit]:
-        start, stop = int(previous[at]) + 1, int(distinct[at])
-        missing.extend(range(start, min(stop, start + limit)))
-    return sorted(missing)[:limit], n_missing
-
-
-def _describe(positions, propensity):
-    """Short text for the positions that have a propensity."""
-    usable = positions[np.isfinite(propensity)]
-    if usable.size and usable[-1] - usable[0] + 1 == usable.size:
-        return f"{usable[0]}..{usable[-1]}"
-    listed = usable[:10].tolist()
-    return f"{listed}" + (f" and {usable.size - 10:,} more" if usable.size > 10 else "")

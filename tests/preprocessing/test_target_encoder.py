@@ -23,7 +23,7 @@ from sklearn.preprocessing import TargetEncoder as SkTargetEncoder
 
 from mlfound.datasets import make_high_cardinality
 from mlfound.preprocessing import TargetEncoder
-from mlfound.preprocessing._target_encoder import _fast_folds
+from mlfound.preprocessing._target_encoder_stats import _fast_folds
 
 ATOL = 1e-10
 
@@ -489,7 +489,7 @@ def test_leave_one_out_memory_follows_the_data_not_categories_times_folds():
 def test_many_folds_cell_statistics_equal_the_dense_table(
     monkeypatch, target_type, weighted
 ):
-    import mlfound.preprocessing._target_encoder as module
+    import mlfound.preprocessing._target_encoder_stats as module
 
     X, y = _data(target_type, n=600, seed=3)
     w = np.random.default_rng(1).random(600) if weighted else None

@@ -305,13 +305,13 @@ def test_many_positions_block_elimination_equals_the_dense_solve(monkeypatch):
     # With many distinct positions the scoring step eliminates the diagonal
     # position block instead of solving the dense (n_features + 1 + K)**2
     # system: the same steps, with memory linear in K.
-    from mlfound.weighting import _position_bias
+    from mlfound.weighting import _position_bias_solvers
 
     logs = make_click_logs(30_000, n_positions=200, exponent=0.3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a noisy deep position
         blocked = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
-        monkeypatch.setattr(_position_bias, "_DENSE_SCORING_POSITIONS", 10**6)
+        monkeypatch.setattr(_position_bias_solvers, "_DENSE_SCORING_POSITIONS", 10**6)
         dense = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
     assert blocked.n_positions_ == 200
     assert blocked.n_iter_ == dense.n_iter_
