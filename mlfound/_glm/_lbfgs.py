@@ -5,12 +5,13 @@ would: on the max-norm of the gradient. That rule depends on how the
 objective is scaled, and on sparse data it is weak: a coefficient of a
 feature present in 90 of 300,000 rows has a gradient thousands of times
 smaller than the intercept's, so the max-norm falls below ``1e-4`` while the
-objective is still 0.5% above its minimum. ``decrease_tol`` adds a second,
-scale-free condition: the objective must also have stopped decreasing,
-relative to its value, over the last :data:`DECREASE_WINDOW` iterations. One
-iteration is not enough: L-BFGS-B now and then accepts a short step (a
-relative decrease of 4e-5 with the objective still 2e-4 above its minimum on
-that workload) and makes up for it in the next one.
+objective is still 0.05% (focal ``gamma=0``) to 0.4% (``gamma=2``) above its
+minimum. ``decrease_tol`` adds a second, scale-free condition: the objective
+must also have stopped decreasing, relative to its value, over the last
+:data:`DECREASE_WINDOW` iterations. One iteration is not enough: L-BFGS-B
+now and then accepts a short step (a relative decrease of 4e-5 with the
+objective still 2e-4 above its minimum on that workload) and makes up for it
+in the next one.
 """
 
 import warnings
