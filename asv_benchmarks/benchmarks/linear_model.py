@@ -2,27 +2,40 @@
 
 Workloads (binary, L2 with ``C=1``):
 
-- ``dense``: 200,000 x 50 standard-normal features, logistic labels;
+- ``dense``: ``make_classification(200_000, 50, weights=[0.95])``;
 - ``csr``: 300,000 x 100,000 CSR with 30 non-zeros per row.
 
-Implementations, timed in the same run so their ratio is meaningful:
+Implementations, timed in the same run so their ratio is meaningful, all at
+one BLAS thread (and ``n_jobs=1`` for mlfound):
 
-- ``mlfound``: ``FocalLossClassifier`` (fused one-pass Numba kernel; the
-  headline also times its objective at ``n_jobs=1`` and ``n_jobs=2``);
+- ``mlfound``: ``FocalLossClassifier`` (fused one-pass Numba kernel);
 - ``sklearn-lbfgs``: ``LogisticRegression(solver="lbfgs")`` (``gamma=0`` only);
 - ``numpy-scipy``: the focal loss a user writes by hand with NumPy/SciPy
-  (:func:`numpy_focal_value_grad`) driven by ``scipy.optimize.minimize``.
+  (:func:`numpy_focal_value_grad`) driven by ``scipy.optimize.minimize``
+  (L-BFGS-B).
 
-``track_objective_gap`` reports each fit's objective minus the true optimum
-(found once with a very tight tolerance), so times compare equal objectives;
-the headline's ``seconds_to_target`` stops each implementation's L-BFGS-B run at
-the first evaluation within 1e-6 (relative) of that optimum.
+``gamma=2`` fits use ``alpha=0.25``. Every ``time_fit`` has a
+``track_relative_gap`` beside it: the final objective's relative distance
+``f / f* - 1`` to the optimum ``f*`` of a very tight solve, so that no one is
+fast by stopping early:
 
-Run ``python asv_benchmarks/benchmarks/linear_model.py`` for the headline
-ratios (interleaved, best of several repeats, one BLAS thread and default).
+- :class:`FocalAtDefaults`: every implementation at its default settings;
+- :class:`FocalAtEqualAccuracy`: mlfound at its defaults, each peer stopped
+  after the fewest L-BFGS iterations that bring it within
+  ``EQUAL_ACCURACY = 1e-4`` of ``f*`` (found beforehand: the most generous
+  stopping rule a peer could have).
+
+The headline's ``seconds_to_target`` also times each implementation's
+objective inside the same L-BFGS-B loop, stopped at the first evaluation
+within 1e-6 of ``f*``.
+
+Run ``python asv_benchmarks/benchmarks/linear_model.py [dense] [csr]
+[--fits-only]`` for the headline numbers (interleaved, best of several
+repeats); ``--fits-only`` prints only the estimator table.
 """
 
 import time
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -30,6 +43,8 @@ import scipy.optimize
 import scipy.sparse as sp
 from scipy.special import expit
 from sklearn._loss.loss import HalfBinomialLoss
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.linear_model._linear_loss import LinearModelLoss
 from threadpoolctl import threadpool_limits
@@ -37,7 +52,7 @@ from threadpoolctl import threadpool_limits
 from mlfound._glm._lbfgs import minimize_lbfgs
 from mlfound._glm._losses import BinaryFocalLoss, LinearObjective, _as_kernel_X
 from mlfound._glm._penalties import make_penalty
-from mlfound._glm._precondition import jacobi_scale
+from mlfound._glm._precondition import jacobi_scale, lbfgs_scale
 from mlfound.linear_model import FocalLossClassifier
 
 try:
@@ -46,34 +61,34 @@ except ImportError:  # run as a script
     from common import Benchmark, cold_start_seconds
 
 C = 1.0
-TOL = 1e-6
-MAX_ITER = 1000
+EQUAL_ACCURACY = 1e-4
+#: ``alpha`` of each ``gamma`` (the RetinaNet pair for ``gamma=2``).
+ALPHA = {0.0: None, 2.0: 0.25}
 
 
 @lru_cache(maxsize=2)
 def make_data(kind):
     """``(X, y)`` of the ``"dense"`` or ``"csr"`` workload (cached)."""
-    rng = np.random.default_rng(0)
     if kind == "dense":
-        n, p = 200_000, 50
-        X = rng.standard_normal((n, p))
-        beta = rng.standard_normal(p) * 0.3
-        raw = X @ beta
-    else:
-        n, p, nnz = 300_000, 100_000, 30
-        indices = np.sort(rng.integers(0, p, (n, nnz)), axis=1).astype(np.int32)
-        data = rng.standard_normal(n * nnz)
-        indptr = np.arange(0, n * nnz + 1, nnz, dtype=np.int32)
-        X = sp.csr_matrix((data, indices.ravel(), indptr), shape=(n, p))
-        X.sum_duplicates()
-        beta = rng.standard_normal(p) * 0.5
-        raw = X @ beta
-    y = (rng.uniform(size=n) < expit(raw - 1.0)).astype(np.int64)
+        X, y = make_classification(200_000, 50, weights=[0.95], random_state=0)
+        return X, y.astype(np.int64)
+    rng = np.random.default_rng(0)
+    n, p, nnz = 300_000, 100_000, 30
+    indices = np.sort(rng.integers(0, p, (n, nnz)), axis=1).astype(np.int32)
+    data = rng.standard_normal(n * nnz)
+    indptr = np.arange(0, n * nnz + 1, nnz, dtype=np.int32)
+    X = sp.csr_matrix((data, indices.ravel(), indptr), shape=(n, p))
+    X.sum_duplicates()
+    beta = rng.standard_normal(p) * 0.5
+    y = (rng.uniform(size=n) < expit(X @ beta - 1.0)).astype(np.int64)
     return X, y
 
 
-def numpy_focal_value_grad(w, X, y, gamma, l2):
-    """Binary focal loss and gradient written with NumPy/SciPy (the peer)."""
+def numpy_focal_value_grad(w, X, y, gamma, l2, alpha=None):
+    """Binary focal loss and gradient written with NumPy/SciPy (the peer).
+
+    ``alpha`` weighs positives by ``alpha`` and negatives by ``1 - alpha``.
+    """
     coef, intercept = w[:-1], w[-1]
     z = X @ coef + intercept
     p = expit(z)
@@ -84,6 +99,10 @@ def numpy_focal_value_grad(w, X, y, gamma, l2):
     dz = -y * q**gamma * (q - gamma * p * log_p) + (1 - y) * p**gamma * (
         p - gamma * q * log_q
     )
+    if alpha is not None:
+        alpha_t = alpha * y + (1.0 - alpha) * (1 - y)
+        loss *= alpha_t
+        dz *= alpha_t
     n = y.shape[0]
     value = loss.sum() / n + 0.5 * l2 * coef @ coef
     grad = np.empty_like(w)
@@ -92,43 +111,53 @@ def numpy_focal_value_grad(w, X, y, gamma, l2):
     return value, grad
 
 
-def fit_numpy_focal(X, y, gamma, *, tol=TOL, max_iter=MAX_ITER):
-    """L-BFGS-B on :func:`numpy_focal_value_grad` with scikit-learn's options."""
+def fit_numpy_focal(X, y, gamma, *, max_iter=15_000, callback=None, **options):
+    """L-BFGS-B on :func:`numpy_focal_value_grad`, SciPy's defaults unless given.
+
+    Returns SciPy's ``OptimizeResult``.
+    """
     l2 = 1.0 / (C * X.shape[0])
-    result = scipy.optimize.minimize(
+    return scipy.optimize.minimize(
         numpy_focal_value_grad,
         np.zeros(X.shape[1] + 1),
-        args=(X, y.astype(np.float64), gamma, l2),
+        args=(X, y.astype(np.float64), gamma, l2, ALPHA[gamma]),
         method="L-BFGS-B",
         jac=True,
-        options={
-            "maxiter": max_iter,
-            "maxls": 50,
-            "gtol": tol,
-            "ftol": 64 * np.finfo(float).eps,
-        },
+        options={"maxiter": max_iter, **options},
+        callback=callback,
     )
-    return result.x
 
 
-def fit(implementation, X, y, gamma, *, tol=TOL, max_iter=MAX_ITER):
-    """Fit one implementation; return the parameter vector ``[coef, intercept]``."""
-    if implementation == "mlfound":
-        model = FocalLossClassifier(gamma=gamma, C=C, tol=tol, max_iter=max_iter)
+def fit(implementation, X, y, gamma, *, max_iter=None):
+    """Fit one implementation at its defaults; return ``([coef, intercept], n_iter)``.
+
+    ``max_iter`` (optional) stops a peer after that many iterations with its
+    own stopping rules switched off (see :class:`FocalAtEqualAccuracy`).
+    """
+    exact = {} if max_iter is None else {"max_iter": max_iter}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if implementation == "mlfound":
+            model = FocalLossClassifier(gamma=gamma, alpha=ALPHA[gamma], C=C, n_jobs=1)
+        elif implementation == "sklearn-lbfgs":
+            if max_iter is not None:
+                exact["tol"] = 0.0
+            model = LogisticRegression(C=C, solver="lbfgs", **exact)
+        else:
+            if max_iter is not None:
+                exact.update(gtol=0.0, ftol=0.0)
+            result = fit_numpy_focal(X, y, gamma, **exact)
+            return result.x, int(result.nit)
         model.fit(X, y)
-        return np.r_[model.coef_.ravel(), model.intercept_]
-    if implementation == "sklearn-lbfgs":
-        model = LogisticRegression(C=C, solver="lbfgs", tol=tol, max_iter=max_iter)
-        model.fit(X, y)
-        return np.r_[model.coef_.ravel(), model.intercept_]
-    return fit_numpy_focal(X, y, gamma, tol=tol, max_iter=max_iter)
+    return np.r_[model.coef_.ravel(), model.intercept_], int(model.n_iter_[0])
 
 
 def objective(kind, gamma, n_threads=1):
     """The exact objective (mean focal loss + L2) as a callable of ``w``."""
     X, y = make_data(kind)
+    alpha = ALPHA[gamma]
     obj = LinearObjective(
-        BinaryFocalLoss(gamma),
+        BinaryFocalLoss(gamma, (1.0, 1.0) if alpha is None else (1 - alpha, alpha)),
         _as_kernel_X(X),
         y.astype(np.float64),
         np.ones(X.shape[0]),
@@ -141,10 +170,62 @@ def objective(kind, gamma, n_threads=1):
 
 @lru_cache(maxsize=4)
 def true_optimum(kind, gamma):
-    """Objective value at the optimum, from a very tight fit."""
+    """Objective value at the optimum: Jacobi-scaled L-BFGS-B run to its end."""
+    obj = objective(kind, gamma)
+    scale = jacobi_scale(obj)
+
+    def scaled(v):
+        value, grad = obj(v * scale)
+        return value, grad * scale
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = scipy.optimize.minimize(
+            scaled,
+            np.zeros(obj.n_params),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": 20_000, "gtol": 1e-13, "ftol": 0.0, "maxls": 50},
+        )
+    return float(result.fun)
+
+
+def relative_gap(kind, gamma, w):
+    """``f(w) / f* - 1``: how far above the optimum a fit stopped."""
+    return objective(kind, gamma)(w)[0] / true_optimum(kind, gamma) - 1.0
+
+
+@lru_cache(maxsize=8)
+def iterations_to_accuracy(implementation, kind, gamma, rel_gap=EQUAL_ACCURACY):
+    """Fewest L-BFGS-B iterations of a peer that end within ``rel_gap`` of ``f*``.
+
+    Runs the peer's own iteration (``LogisticRegression``'s is SciPy's
+    L-BFGS-B on scikit-learn's loss with its options) and checks the gap after
+    every iteration.
+    """
     X, y = make_data(kind)
-    w = fit("mlfound", X, y, gamma, tol=1e-9, max_iter=5000)
-    return objective(kind, gamma)(w)[0]
+    gaps = []
+
+    def callback(intermediate_result):
+        gaps.append(relative_gap(kind, gamma, intermediate_result.x))
+        if gaps[-1] <= rel_gap:
+            raise StopIteration
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        if implementation == "sklearn-lbfgs":
+            scipy.optimize.minimize(
+                value_and_grad(implementation, kind, gamma),
+                np.zeros(X.shape[1] + 1),
+                jac=True,
+                method="L-BFGS-B",
+                callback=callback,
+                options={"maxiter": 15_000, "maxls": 50, "gtol": 0.0,
+                         "ftol": 64 * np.finfo(float).eps},
+            )  # fmt: skip
+        else:
+            fit_numpy_focal(X, y, gamma, callback=callback, gtol=0.0, ftol=0.0)
+    if not gaps or gaps[-1] > rel_gap:
+        raise RuntimeError(f"{implementation} never came within {rel_gap} of f*")
+    return len(gaps)
 
 
 class _Reached(Exception):
@@ -161,7 +242,7 @@ def value_and_grad(implementation, kind, gamma, n_threads=1):
     if implementation == "sklearn-lbfgs":  # what LogisticRegression(lbfgs) runs
         loss = LinearModelLoss(base_loss=HalfBinomialLoss(), fit_intercept=True)
         return lambda w: loss.loss_gradient(w, X, yf, None, l2, 1)
-    return lambda w: numpy_focal_value_grad(w, X, yf, gamma, l2)
+    return lambda w: numpy_focal_value_grad(w, X, yf, gamma, l2, ALPHA[gamma])
 
 
 def seconds_to_target(
@@ -174,9 +255,9 @@ def seconds_to_target(
     first evaluation whose objective is within ``rel_gap`` of the true optimum,
     so all are compared at the same objective value (``inf`` if the ``ftol``
     rule stopped the run before that). ``"mlfound"`` runs its estimator's own
-    solver path: BLAS limited to one thread and the Jacobi preconditioner
-    (computed inside the timed region) unless ``precondition=False``, which
-    isolates the cost of one evaluation.
+    solver path: BLAS limited to one thread and the Jacobi preconditioner where
+    the estimator uses it (computed inside the timed region) unless
+    ``precondition=False``, which isolates the cost of one evaluation.
     """
     X, _ = make_data(kind)
     target = true_optimum(kind, gamma) * (1.0 + rel_gap)
@@ -194,7 +275,7 @@ def seconds_to_target(
     if implementation == "mlfound":
         blas_threads = 1  # as FocalLossClassifier.fit does
         if precondition:
-            scale = jacobi_scale(func)
+            scale = lbfgs_scale(func)
     try:
         with threadpool_limits(limits=blas_threads, user_api="blas"):
             minimize_lbfgs(wrapped, np.zeros(X.shape[1] + 1), tol=0.0,
@@ -204,9 +285,7 @@ def seconds_to_target(
     return float("inf")
 
 
-class FocalFit(Benchmark):
-    """Fit time and final objective gap, per implementation."""
-
+class _FocalFitBenchmark(Benchmark):
     param_names = ["implementation", "data", "gamma"]
     params = (["mlfound", "sklearn-lbfgs", "numpy-scipy"], ["dense", "csr"], [0.0, 2.0])
 
@@ -214,17 +293,44 @@ class FocalFit(Benchmark):
         if implementation == "sklearn-lbfgs" and gamma != 0.0:
             raise NotImplementedError("LogisticRegression has no focal loss")
         self.X, self.y = make_data(kind)
-        fit("mlfound", self.X[:100], self.y[:100], gamma)  # JIT warm-up
+        fit("mlfound", self.X[:1000], self.y[:1000], gamma)  # JIT warm-up
+        self.max_iter = self._max_iter(implementation, kind, gamma)
+        # one BLAS thread for every implementation
+        self._limits = threadpool_limits(limits=1, user_api="blas")
+
+    def teardown(self, *args):
+        self._limits.restore_original_limits()
+
+    def _max_iter(self, implementation, kind, gamma):
+        return None
 
     def time_fit(self, implementation, kind, gamma):
-        fit(implementation, self.X, self.y, gamma)
+        fit(implementation, self.X, self.y, gamma, max_iter=self.max_iter)
 
     def peakmem_fit(self, implementation, kind, gamma):
-        fit(implementation, self.X, self.y, gamma)
+        fit(implementation, self.X, self.y, gamma, max_iter=self.max_iter)
 
-    def track_objective_gap(self, implementation, kind, gamma):
-        w = fit(implementation, self.X, self.y, gamma)
-        return objective(kind, gamma)(w)[0] - true_optimum(kind, gamma)
+    def track_relative_gap(self, implementation, kind, gamma):
+        w, _ = fit(implementation, self.X, self.y, gamma, max_iter=self.max_iter)
+        return relative_gap(kind, gamma, w)
+
+
+class FocalAtDefaults(_FocalFitBenchmark):
+    """Fit time and relative objective gap, every implementation at its defaults."""
+
+
+class FocalAtEqualAccuracy(_FocalFitBenchmark):
+    """Fit time within ``EQUAL_ACCURACY`` of the optimum (mlfound at its defaults).
+
+    A peer runs exactly the number of iterations that first brings it within
+    ``EQUAL_ACCURACY`` of ``f*`` (:func:`iterations_to_accuracy`); mlfound
+    runs at its defaults, which ``track_relative_gap`` shows land within it.
+    """
+
+    def _max_iter(self, implementation, kind, gamma):
+        if implementation == "mlfound":
+            return None
+        return iterations_to_accuracy(implementation, kind, gamma)
 
 
 class ObjectiveEvaluation(Benchmark):
@@ -301,15 +407,57 @@ def memory_bandwidth_gb_per_s(n_bytes=400_000_000, repeats=7):
     return a.nbytes / min(_timed(a.sum) for _ in range(repeats)) / 1e9
 
 
-def headline(repeats=2, kinds=("dense", "csr")):
+def estimator_table(kind, repeats=3):
+    """Print iterations, relative gap and best-of-``repeats`` fit time (interleaved).
+
+    Every implementation at its defaults and, for the peers, stopped at
+    ``EQUAL_ACCURACY`` (as in :class:`FocalAtDefaults` and
+    :class:`FocalAtEqualAccuracy`), all at one BLAS thread.
+    """
+    X, y = make_data(kind)
+    fit("mlfound", X[:1000], y[:1000], 0.0)  # JIT warm-up
+    runs = {}
+    for gamma in (0.0, 2.0):
+        for impl in ("mlfound", "sklearn-lbfgs", "numpy-scipy"):
+            if impl == "sklearn-lbfgs" and gamma != 0.0:
+                continue
+            runs[(gamma, impl, "defaults")] = None
+            if impl != "mlfound":
+                k = iterations_to_accuracy(impl, kind, gamma)
+                runs[(gamma, impl, f"stopped at {EQUAL_ACCURACY:g}")] = k
+    times = {key: [] for key in runs}
+    results = {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(repeats):
+            for key, max_iter in runs.items():
+                gamma, impl, _ = key
+                start = time.perf_counter()
+                w, n_iter = fit(impl, X, y, gamma, max_iter=max_iter)
+                times[key].append(time.perf_counter() - start)
+                results[key] = (n_iter, relative_gap(kind, gamma, w))
+    for (gamma, impl, setting), values in times.items():
+        n_iter, gap = results[(gamma, impl, setting)]
+        mlfound = min(times[(gamma, "mlfound", "defaults")])
+        print(
+            f"{kind} gamma={gamma:g} {impl:14s} {setting:16s} {n_iter:5d} it  "
+            f"gap {gap:8.1e}  {min(values):7.3f} s  "
+            f"({min(values) / mlfound:.2f}x mlfound's)"
+        )
+
+
+def headline(repeats=2, kinds=("dense", "csr"), fits_only=False):
     """Print the numbers of the acceptance criteria (interleaved, best of N)."""
     import numba
 
+    for kind in kinds:
+        estimator_table(kind, repeats=max(repeats, 3))
+    if fits_only:
+        return
     print(f"memory bandwidth (NumPy sum): {memory_bandwidth_gb_per_s():.1f} GB/s")
     for kind in kinds:
         X, y = make_data(kind)
         for gamma in (0.0, 2.0):
-            fit("mlfound", X[:100], y[:100], gamma)  # JIT warm-up
+            fit("mlfound", X[:1000], y[:1000], gamma)  # JIT warm-up
             for n_threads in (1, 2):
                 obj = objective(kind, gamma, n_threads)
                 w = np.full(X.shape[1] + 1, 0.01)
@@ -322,7 +470,7 @@ def headline(repeats=2, kinds=("dense", "csr")):
                     f"of X"
                 )
         for gamma, peer in ((0.0, "sklearn-lbfgs"), (2.0, "numpy-scipy")):
-            f_star = true_optimum(kind, gamma)
+            true_optimum(kind, gamma)  # computed before any clock starts
             for threads in (1, None):
                 label = (
                     "1 BLAS thread"
@@ -359,24 +507,6 @@ def headline(repeats=2, kinds=("dense", "csr")):
                     f"{best['mlfound n_jobs=1 unpreconditioned'] / best[peer]:.2f} "
                     f"(n_jobs=1, same unpreconditioned L-BFGS as the peer)"
                 )
-            if gamma == 0.0:  # the estimators themselves, same tol
-                times = {"mlfound": [], "sklearn-lbfgs": []}
-                gaps = {}
-                for _ in range(repeats):
-                    for impl in times:
-                        start = time.perf_counter()
-                        w = fit(impl, X, y, gamma, tol=1e-4, max_iter=MAX_ITER)
-                        times[impl].append(time.perf_counter() - start)
-                        gaps[impl] = objective(kind, gamma)(w)[0] / f_star - 1
-                best = {k: min(v) for k, v in times.items()}
-                print(
-                    f"{kind} gamma=0 estimators at tol=1e-4 (default n_jobs): "
-                    f"FocalLossClassifier "
-                    f"{best['mlfound']:.2f} s (rel. gap {gaps['mlfound']:.1e}), "
-                    f"LogisticRegression {best['sklearn-lbfgs']:.2f} s (rel. gap "
-                    f"{gaps['sklearn-lbfgs']:.1e}); ratio "
-                    f"{best['mlfound'] / best['sklearn-lbfgs']:.2f}"
-                )
     cold = cold_start_seconds(_FIRST_FIT_CODE, cold=True)
     warm = cold_start_seconds(_FIRST_FIT_CODE, cold=False)
     print(f"first fit in a fresh process: {cold:.2f} s cold cache, {warm:.2f} s warm")
@@ -385,4 +515,5 @@ def headline(repeats=2, kinds=("dense", "csr")):
 if __name__ == "__main__":
     import sys
 
-    headline(kinds=tuple(sys.argv[1:]) or ("dense", "csr"))
+    args = [arg for arg in sys.argv[1:] if arg != "--fits-only"]
+    headline(kinds=tuple(args) or ("dense", "csr"), fits_only="--fits-only" in sys.argv)

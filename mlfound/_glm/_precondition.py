@@ -14,6 +14,27 @@ coefficient and ``h = c`` for an intercept, with ``c = 1/4``, the largest
 curvature of the logistic loss. L-BFGS then runs on ``v = w / D`` with
 ``D = sqrt(median(h) / h)`` (``1 / sqrt(h)`` up to one common factor, which
 keeps ``D`` near 1), where those curvatures are all alike.
+
+The change of variables has a price on collinear columns, which is why
+:func:`lbfgs_scale` applies it only where the curvatures differ by more than
+a factor of ``MIN_SPREAD**2 = 16``. From ``w = 0``, plain L-BFGS builds its
+iterates from gradients ``X^T r + l2 w``, so they stay in the span of the rows
+of ``X``: when columns are linearly dependent (``make_classification``'s
+redundant features, one-hot blocks beside an intercept) the solver never
+moves along the null space of ``X``, where the optimum has no component
+either. On ``v = w / D`` the iterates are built from ``D^2 X^T r`` instead,
+which leaves that span; the drift along the null space is then pulled back by
+the tiny L2 term alone (``1 / (C n)``), a direction with curvature ``1e-5``
+times the others. On the dense 200,000 x 50 ``make_classification`` workload
+(two redundant columns, ``D`` between 0.84 and 1.26) this doubled the
+iterations to a gradient of ``1e-6`` (26 against 13), and a random
+``D = exp(N(0, 0.05))`` did the same; without redundant columns the scaled
+and plain runs took the same 11-12 iterations. Measured on that data with its
+columns multiplied by random factors: with a spread ``max(D) / min(D)`` of 3.5
+the plain solver was still ahead on collinear columns (16 iterations against
+22), from a spread of 4.2 the scaled one won everywhere (12 against 20
+without collinear columns, 28 against 39 with them at a spread of 24, and
+orders of magnitude beyond).
 """
 
 import numpy as np
@@ -24,6 +45,8 @@ from mlfound.utils._jit import njit
 # long as it is the same for every parameter, but it sets the balance with l2.
 _CURVATURE = 0.25
 _MIN_SCALE = 1e-100
+#: Smallest spread ``max(D) / min(D)`` at which :func:`lbfgs_scale` scales.
+MIN_SPREAD = 4.0
 
 
 @njit
@@ -89,3 +112,26 @@ def jacobi_scale(objective):
     scale[usable] = np.sqrt(reference / h[usable])
     # keep w = D * v and v = w / D finite whatever the spread of the columns
     return np.clip(scale, _MIN_SCALE, 1.0 / _MIN_SCALE)
+
+
+def lbfgs_scale(objective):
+    """:func:`jacobi_scale` where it pays, else None (plain L-BFGS).
+
+    Parameters
+    ----------
+    objective : LinearObjective
+        As for :func:`jacobi_scale`.
+
+    Returns
+    -------
+    scale : ndarray of shape (n_params,) or None
+        The Jacobi scale when its spread ``max / min`` is at least
+        :data:`MIN_SPREAD` (curvatures differing by a factor of 16 or
+        more), None when the curvatures are so alike that the change of
+        variables would gain little and can cost iterations on collinear
+        columns (see the module docstring).
+    """
+    scale = jacobi_scale(objective)
+    if scale.size == 0 or scale.max() < MIN_SPREAD * scale.min():
+        return None
+    return scale

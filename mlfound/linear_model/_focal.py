@@ -103,15 +103,23 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
 
     solver : {"lbfgs", "fista", "sgd", "adam"}, default="lbfgs"
         "lbfgs": SciPy's L-BFGS-B on a fused one-pass kernel, with a
-        diagonal (Jacobi) preconditioner (L2 or no penalty). "fista":
+        diagonal (Jacobi) preconditioner where the estimated curvatures of
+        the parameters differ by more than a factor of 16 (L2 or no
+        penalty). "fista":
         accelerated proximal gradient with backtracking, for any
         ``l1_ratio``. "sgd" (with momentum) and "adam": mini-batch
         first-order solvers with a learning-rate schedule, also used by
         :meth:`partial_fit`.
 
     tol : float or None, default=1e-4
-        "lbfgs" and "fista": tolerance on the max-norm of the (sub)gradient of
-        the objective divided by ``C * sum(sample_weight)``; "sgd"/"adam":
+        "lbfgs": stop when both hold: the max-norm of the gradient of the
+        objective divided by ``C * sum(sample_weight)`` is at most ``tol``
+        (``LogisticRegression``'s rule), and over the last two iterations
+        that objective ``f`` decreased by at most ``tol * f`` per iteration
+        (``f[k-2] - f[k] <= 2 * tol * f[k]``). The second rule does not
+        depend on how rare the features are; on sparse data the gradient
+        rule alone stops early. "fista": tolerance on the max-norm of the
+        minimum-norm subgradient of the same objective. "sgd"/"adam":
         minimum improvement of the monitored loss per epoch. None runs
         "sgd"/"adam" for exactly ``max_iter`` epochs (and means 0 otherwise).
 

@@ -5,7 +5,7 @@ from sklearn.model_selection import train_test_split
 
 from mlfound._glm._losses import LinearObjective
 from mlfound._glm._penalties import make_penalty
-from mlfound._glm._precondition import jacobi_scale
+from mlfound._glm._precondition import lbfgs_scale
 from mlfound._glm._solvers import (
     MiniBatchOptimizer,
     minimize_lbfgs,
@@ -36,8 +36,13 @@ def _fit_full_batch(est, X, target, sample_weight, loss):
     # The data pass is Numba; BLAS only sees vector operations.
     with single_threaded_blas():
         if est.solver == "lbfgs":
-            scale = jacobi_scale(objective)
-            w, n_iter, _ = minimize_lbfgs(objective, w0, scale=scale, **options)
+            w, n_iter, _ = minimize_lbfgs(
+                objective,
+                w0,
+                scale=lbfgs_scale(objective),
+                decrease_tol=options["tol"],
+                **options,
+            )
         else:
             w, n_iter, _ = minimize_proximal(objective, penalty, w0, **options)
     objective.close()

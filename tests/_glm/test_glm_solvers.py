@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.optimize
 import scipy.sparse as sp
 from sklearn._loss.loss import HalfBinomialLoss
 from sklearn.exceptions import ConvergenceWarning
@@ -12,7 +13,7 @@ from sklearn.linear_model._linear_loss import LinearModelLoss
 
 from mlfound._glm._losses import BinaryFocalLoss, LinearObjective
 from mlfound._glm._penalties import ElasticNetPenalty, make_penalty
-from mlfound._glm._precondition import jacobi_scale
+from mlfound._glm._precondition import MIN_SPREAD, jacobi_scale, lbfgs_scale
 from mlfound._glm._solvers import (
     MiniBatchOptimizer,
     learning_rate_at,
@@ -204,6 +205,104 @@ def test_jacobi_scale_leaves_flat_parameters_alone():
     np.testing.assert_allclose(jacobi_scale(objective), expected, rtol=1e-12)
 
 
+def _rare_feature_logistic(gamma, alpha, n=20_000, p=6_000, nnz=30, seed=0):
+    """Focal objective on CSR rows with ``nnz`` rare standard-normal features."""
+    rng = np.random.default_rng(seed)
+    indices = np.sort(rng.integers(0, p, (n, nnz)), axis=1).ravel()
+    X = sp.csr_matrix(
+        (rng.standard_normal(n * nnz), indices, np.arange(0, n * nnz + 1, nnz)),
+        shape=(n, p),
+    )
+    X.sum_duplicates()
+    raw = X @ (0.5 * rng.standard_normal(p)) - 1.0
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-raw))).astype(float)
+    objective = LinearObjective(BinaryFocalLoss(gamma, [1 - alpha, alpha]), X, y,
+                                np.ones(n), fit_intercept=True)  # fmt: skip
+    objective.penalty = make_penalty(1.0, 0.0, objective.sw_sum, objective.n_coef)
+    return objective
+
+
+def _iterates(capsys):
+    """(objective, max|grad|) of every accepted iterate, from verbose output."""
+    rows = []
+    for line in capsys.readouterr().out.splitlines():
+        value = float(line.split("objective=")[1].split()[0])
+        rows.append((value, float(line.split("|grad|_inf=")[1])))
+    return rows
+
+
+def test_lbfgs_decrease_rule_stops_at_the_first_iterate_meeting_both_rules(capsys):
+    # Rare features have tiny gradients: the gradient rule alone stops while
+    # the objective is still well above its minimum; with decrease_tol the
+    # solver goes on until the objective has stopped decreasing as well.
+    objective = _rare_feature_logistic(2.0, 0.25)
+    scale = lbfgs_scale(objective)
+    assert scale is not None
+    w0 = np.zeros(objective.n_params)
+    tight = scipy.optimize.minimize(
+        lambda v: (lambda f, g: (f, g * scale))(*objective(v * scale)),
+        w0, jac=True, method="L-BFGS-B",
+        options={"maxiter": 5000, "gtol": 1e-12, "ftol": 0.0},
+    )  # fmt: skip
+    f_star = tight.fun
+    tol = 1e-4
+    w_grad, _, _ = minimize_lbfgs(objective, w0, tol=tol, scale=scale)
+    w, n_iter, converged = minimize_lbfgs(objective, w0, tol=tol, scale=scale,
+                                          decrease_tol=tol, verbose=1)  # fmt: skip
+    assert converged
+    assert objective(w_grad)[0] / f_star - 1 > 2e-4
+    assert objective(w)[0] / f_star - 1 < 1e-4
+    rows = _iterates(capsys)
+    assert len(rows) == n_iter
+    values = [objective(w0)[0]] + [value for value, _ in rows]
+    both = [
+        grad <= tol and values[k - 2] - values[k] <= 2 * tol * abs(values[k])
+        for k, (_, grad) in enumerate(rows, start=1)
+        if k >= 2
+    ]
+    assert both[-1] and not any(both[:-1])
+
+
+def test_lbfgs_decrease_rule_without_scale_and_with_bounds():
+    h = np.logspace(-1, 1, 40)
+    b = np.linspace(-1.0, 1.0, 40)
+    offset = 100.0  # a positive objective, so that the relative rule can hold
+
+    def shifted(w):
+        return 0.5 * float(h @ w**2) - float(b @ w) + offset, h * w - b
+
+    # a loose gradient rule stops early; a tight decrease rule goes on
+    loose, _, _ = minimize_lbfgs(shifted, np.zeros(40), tol=1e-1)
+    w, _, converged = minimize_lbfgs(shifted, np.zeros(40), tol=1e-1,
+                                     decrease_tol=1e-10)  # fmt: skip
+    assert converged
+    assert np.max(np.abs(loose - b / h)) > 0.1
+    np.testing.assert_allclose(w, b / h, rtol=0, atol=1e-3)
+    with pytest.raises(ValueError, match="cannot be combined with bounds"):
+        minimize_lbfgs(shifted, np.zeros(40), decrease_tol=1e-4, bounds=[(0, 1)] * 40)
+
+
+def test_lbfgs_scale_only_where_curvatures_differ():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 5))
+
+    def objective_of(X):
+        y = (X[:, 0] > 0).astype(float)
+        obj = LinearObjective(BinaryFocalLoss(0.0), X, y, np.ones(200),
+                              fit_intercept=True)  # fmt: skip
+        obj.penalty = make_penalty(1.0, 0.0, obj.sw_sum, obj.n_coef)
+        return obj
+
+    # Jacobi scale ~ 1 / column scale (the intercept's curvature is 1/4, that
+    # of a standard-normal column 1/4 too): below the spread MIN_SPREAD plain
+    # L-BFGS is used, from it on the scale.
+    near = objective_of(X * np.array([1.0, 1.2, 0.9, 1.5, 1.0]))
+    assert jacobi_scale(near).max() < MIN_SPREAD * jacobi_scale(near).min()
+    assert lbfgs_scale(near) is None
+    far = objective_of(X * np.array([1.0, 1.0, 1.0, 10.0, 1.0]))
+    np.testing.assert_array_equal(lbfgs_scale(far), jacobi_scale(far))
+
+
 def test_lbfgs_scale_verbose_and_bounds(capsys):
     value_and_grad, h, _ = _badly_scaled_quadratic()
     w, _, _ = minimize_lbfgs(value_and_grad, np.zeros(40), scale=1 / np.sqrt(h),
@@ -213,7 +312,7 @@ def test_lbfgs_scale_verbose_and_bounds(capsys):
     # the printed objective is the unscaled one, at the returned point
     last = float(lines[-1].split("objective=")[1].split()[0])
     assert last == pytest.approx(value_and_grad(w)[0], rel=1e-9)
-    with pytest.raises(ValueError, match="scale and bounds"):
+    with pytest.raises(ValueError, match="cannot be combined with bounds"):
         minimize_lbfgs(value_and_grad, np.zeros(40), scale=h, bounds=[(0, 1)] * 40)
 
 
