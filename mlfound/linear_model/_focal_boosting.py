@@ -14,7 +14,10 @@ import numpy as np
 from scipy.optimize import minimize
 
 from mlfound._glm._losses import BinaryFocalLoss, SoftmaxFocalLoss
-from mlfound.linear_model._focal_boosting_fast import softmax_focal_raw_hessian
+from mlfound.linear_model._focal_boosting_fast import (
+    binary_focal_grad_hess,
+    softmax_focal_raw_hessian,
+)
 from mlfound.linear_model._focal_weights import _per_class_alpha
 from mlfound.utils._param_validation import (
     Interval,
@@ -77,10 +80,34 @@ class _FocalRaw:
         loss_fn = self._loss(alpha)
         if self.n_classes == 2:
             loss, grad = loss_fn.raw_loss_gradient(raw, y, sample_weight)
-            exact, sub = loss_fn.raw_hessian(raw, y, sample_weight)
+        else:
+            loss, grad = loss_fn.raw_loss_gradient(
+                raw, y.astype(np.intp), sample_weight
+            )
+        _, exact, sub = self.derivatives(y, raw, sample_weight, alpha=alpha)
+        return loss, grad, exact, sub
+
+    def derivatives(self, y, raw, sample_weight, *, alpha=None):
+        """``(grad, hess_exact, hess_substitute)`` in one pass (binary) or two."""
+        if alpha is None:
+            alpha = self.alpha_vector(y, sample_weight)
+        if self.n_classes == 2:
+            out = np.empty((3, raw.shape[0]))
+            binary_focal_grad_hess(
+                raw,
+                y,
+                sample_weight,
+                float(alpha[0]),
+                float(alpha[1]),
+                self.gamma,
+                self.label_smoothing,
+                out,
+            )
+            grad, exact, sub = out
+            floor = _MIN_HESSIAN * sample_weight
         else:
             codes = y.astype(np.intp)
-            loss, grad = loss_fn.raw_loss_gradient(raw, codes, sample_weight)
+            _, grad = self._loss(alpha).raw_loss_gradient(raw, codes, sample_weight)
             exact = np.empty_like(raw)
             sub = np.empty_like(raw)
             softmax_focal_raw_hessian(
@@ -93,10 +120,8 @@ class _FocalRaw:
                 exact,
                 sub,
             )
-        floor = _MIN_HESSIAN * (
-            sample_weight if sub.ndim == 1 else sample_weight[:, None]
-        )
-        return loss, grad, exact, np.maximum(sub, floor)
+            floor = _MIN_HESSIAN * sample_weight[:, None]
+        return grad, exact, np.maximum(sub, floor)
 
 
 @validate_params(
@@ -229,7 +254,7 @@ def focal_objective(
             if isinstance(alpha, numbers.Real):
                 _per_class_alpha(alpha, k)  # a float alpha on K scores: raise
             losses[k] = _FocalRaw(k, gamma, alpha, label_smoothing)
-        _, grad, exact, sub = losses[k].evaluate(y, raw, sw)
+        grad, exact, sub = losses[k].derivatives(y, raw, sw)
         return restore(grad), restore(sub if use_substitute else exact)
 
     return objective

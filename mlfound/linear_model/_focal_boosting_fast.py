@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from mlfound._glm._focal_fast import binary_focal_point, binary_focal_point_hessian
 from mlfound.utils._jit import njit
 
 
@@ -84,3 +85,20 @@ def softmax_focal_raw_hessian(raw, y, sample_weight, alpha, gamma, eps, exact, s
             c = p[j] * q[j] * big_m
             exact[i, j] = sample_weight[i] * h
             sub[i, j] = sample_weight[i] * (h if h > c else c)
+
+
+@njit
+def binary_focal_grad_hess(raw, y, sample_weight, alpha0, alpha1, gamma, eps, out):
+    """Gradient, exact hessian and substitute of the binary loss, in one pass.
+
+    ``out`` is (3, n), one contiguous row per output: what a boosting round
+    needs, without the per-sample loss arrays and the second pass of the
+    separate kernels.
+    """
+    for i in range(raw.shape[0]):
+        _, g = binary_focal_point(raw[i], y[i], alpha0, alpha1, gamma, eps)
+        h, hs = binary_focal_point_hessian(raw[i], y[i], alpha0, alpha1, gamma, eps)
+        sw = sample_weight[i]
+        out[0, i] = sw * g
+        out[1, i] = sw * h
+        out[2, i] = sw * hs

@@ -337,8 +337,10 @@ class _Fitted:
             y, raw, sw, _, restore = _check_objective_inputs(
                 y_true, raw_score, sample_weight, fixed_k
             )
-            _, grad, _, sub = self.loss.evaluate(y, raw, sw, alpha=self.alpha)
-            return restore(scale * grad), restore((scale * hessian_factor) * sub)
+            grad, _, sub = self.loss.derivatives(y, raw, sw, alpha=self.alpha)
+            grad *= scale
+            sub *= scale * hessian_factor
+            return restore(grad), restore(sub)
 
         return objective
 
