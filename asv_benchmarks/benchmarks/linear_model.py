@@ -389,6 +389,136 @@ FocalLossClassifier().fit(X, y)
 """
 
 
+# ---------------------------------------------------------------------------
+# The focal objective inside LightGBM: mlfound's against a NumPy-written one.
+
+
+@lru_cache(maxsize=1)
+def boosting_data(n_samples=100_000):
+    """Binary, 1% positives, 20 features (the boosting workload)."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples, 20, n_informative=8, weights=[0.99], random_state=0
+    )
+    return X, y
+
+
+def numpy_focal_boosting(gamma, alpha, scale):
+    """The binary focal objective as a user writes it in NumPy.
+
+    The same gradient and positive curvature (exact hessian floored by the
+    modulated cross-entropy curvature) and the same constant scale as
+    mlfound's, so both fits grow the same trees and only the speed differs.
+    """
+
+    def objective(y_true, raw, weight=None):
+        p = expit(raw)
+        q = 1.0 - p
+        lp = -np.logaddexp(0.0, -raw)
+        lq = -np.logaddexp(0.0, raw)
+        w1 = alpha * y_true
+        w0 = (1.0 - alpha) * (1.0 - y_true)
+        qg, pg = q**gamma, p**gamma
+        grad = -w1 * qg * (q - gamma * p * lp) + w0 * pg * (p - gamma * q * lq)
+        h1 = w1 * p * qg * (gamma * (q - gamma * p * lp) + q * (1 + gamma + gamma * lp))
+        h0 = w0 * q * pg * (gamma * (p - gamma * q * lq) + p * (1 + gamma + gamma * lq))
+        hess = np.maximum(h1 + h0, (w1 * qg + w0 * pg) * p * q)
+        hess = np.maximum(hess, 1e-16)
+        if weight is not None:
+            grad, hess = grad * weight, hess * weight
+        return scale * grad, scale * hess
+
+    return objective
+
+
+def fit_lightgbm_focal(implementation, X, y, n_rounds=50, gamma=2.0, alpha=0.25):
+    """LGBMClassifier on the focal loss; returns the test-set probabilities."""
+    import lightgbm as lgb
+
+    from mlfound.linear_model import FocalBoostingObjective
+
+    setup = FocalBoostingObjective(gamma=gamma, alpha=alpha).for_lightgbm(y)
+    if implementation == "mlfound":
+        objective = setup.objective
+    else:
+        objective = numpy_focal_boosting(gamma, alpha, setup.hessian_scale)
+    model = lgb.LGBMClassifier(
+        objective=objective, n_estimators=n_rounds, n_jobs=1, verbose=-1
+    )
+    model.fit(X, y, init_score=setup.init_score)
+    return setup.predict_proba(model.predict(X, raw_score=True))[:, 1]
+
+
+class FocalBoostingFit(Benchmark):
+    """LightGBM with mlfound's focal objective against a NumPy-written one.
+
+    Same trees (``track_max_probability_difference`` is the largest
+    difference between the two fits' probabilities), one thread each.
+    """
+
+    param_names = ["implementation"]
+    params = (["mlfound", "numpy"],)
+
+    def setup(self, implementation):
+        self.X, self.y = boosting_data()
+        fit_lightgbm_focal("mlfound", self.X[:2000], self.y[:2000], n_rounds=2)
+
+    def time_fit(self, implementation):
+        fit_lightgbm_focal(implementation, self.X, self.y)
+
+    def time_objective_call(self, implementation):
+        from mlfound.linear_model import FocalBoostingObjective
+
+        setup = FocalBoostingObjective().for_lightgbm(self.y)
+        if implementation == "mlfound":
+            objective = setup.objective
+        else:
+            objective = numpy_focal_boosting(2.0, 0.25, setup.hessian_scale)
+        objective(self.y, setup.init_score + 0.1, None)
+
+    def track_max_probability_difference(self, implementation):
+        reference = fit_lightgbm_focal("numpy", self.X, self.y)
+        return float(
+            np.abs(fit_lightgbm_focal(implementation, self.X, self.y) - reference).max()
+        )
+
+
+def boosting_headline(repeats=5):
+    """Interleaved best-of-``repeats`` LightGBM fit and objective-call times."""
+    from mlfound.linear_model import FocalBoostingObjective
+
+    X, y = boosting_data()
+    fit_lightgbm_focal("mlfound", X[:2000], y[:2000], n_rounds=2)
+    setup = FocalBoostingObjective().for_lightgbm(y)
+    objectives = {
+        "mlfound": setup.objective,
+        "numpy": numpy_focal_boosting(2.0, 0.25, setup.hessian_scale),
+    }
+    raw = setup.init_score + np.random.default_rng(0).normal(size=len(y))
+    fits = {name: [] for name in objectives}
+    calls = {name: [] for name in objectives}
+    proba = {}
+    for _ in range(repeats):
+        for name, objective in objectives.items():
+            calls[name].append(min(_timed(objective, y, raw, None) for _ in range(20)))
+            start = time.perf_counter()
+            proba[name] = fit_lightgbm_focal(name, X, y)
+            fits[name].append(time.perf_counter() - start)
+    diff = np.abs(proba["mlfound"] - proba["numpy"]).max()
+    fit_best = {name: min(t) for name, t in fits.items()}
+    call_best = {name: min(t) for name, t in calls.items()}
+    print(
+        f"LightGBM focal fit, {X.shape[0]:,} x {X.shape[1]}, 50 rounds, 1 thread: "
+        f"mlfound {fit_best['mlfound']:.3f} s, NumPy {fit_best['numpy']:.3f} s "
+        f"(ratio {fit_best['mlfound'] / fit_best['numpy']:.2f}); one objective "
+        f"call: mlfound {call_best['mlfound'] * 1e3:.2f} ms, NumPy "
+        f"{call_best['numpy'] * 1e3:.2f} ms (ratio "
+        f"{call_best['mlfound'] / call_best['numpy']:.2f}); largest probability "
+        f"difference between the two fits {diff:.1e}"
+    )
+
+
 def _timed(func, *args):
     start = time.perf_counter()
     func(*args)
@@ -515,5 +645,10 @@ def headline(repeats=2, kinds=("dense", "csr"), fits_only=False):
 if __name__ == "__main__":
     import sys
 
-    args = [arg for arg in sys.argv[1:] if arg != "--fits-only"]
-    headline(kinds=tuple(args) or ("dense", "csr"), fits_only="--fits-only" in sys.argv)
+    if sys.argv[1:] == ["boosting"]:
+        boosting_headline()
+    else:
+        args = [arg for arg in sys.argv[1:] if arg != "--fits-only"]
+        headline(
+            kinds=tuple(args) or ("dense", "csr"), fits_only="--fits-only" in sys.argv
+        )

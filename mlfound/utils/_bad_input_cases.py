@@ -102,6 +102,12 @@ BAD_INPUT_CALLS = {
         "sample_weight": _bad_input_data()["weight"],
     },
     "focal_objective": lambda: {"gamma": 2.0, "alpha": 0.25},
+    "focal_init_score": lambda: {
+        "y": _bad_input_data()["y"],
+        "gamma": 2.0,
+        "alpha": 0.25,
+        "sample_weight": _bad_input_data()["weight"],
+    },
     "focal_to_posterior": lambda: {
         "proba": [[0.3, 0.7], [0.9, 0.1], [0.5, 0.5]],
         "gamma": 2.0,
@@ -184,6 +190,7 @@ BAD_INPUT_SCALARS = {
     "make_imbalanced": ("n_samples", "n_features", "n_informative"),
     "make_star_ratings": ("n_samples", "n_features", "n_classes"),
     "focal_objective": ("gamma", "alpha"),
+    "focal_init_score": ("n_classes",),
 }
 
 # Valid construction and fit arguments of each public estimator: "params" for
@@ -312,6 +319,24 @@ def _focal_objective_call(y_true, raw_score, sample_weight=None):
     )
 
 
+def _focal_boosting(library, y, sample_weight=None, **params):
+    """A FocalBoostingObjective set-up, the helper discovery cannot see."""
+    import numpy as np
+
+    from mlfound.linear_model import FocalBoostingObjective
+
+    helper = FocalBoostingObjective(**params)
+    method = helper.for_lightgbm if library == "lightgbm" else helper.for_xgboost
+    return method(np.asarray(y), sample_weight)
+
+
+def _focal_boosting_proba(margin):
+    import numpy as np
+
+    setup = _focal_boosting("lightgbm", [0, 1, 1, 2], alpha="balanced")
+    return setup.predict_proba(np.asarray(margin, dtype=float))
+
+
 def _fit_with_params(estimator_name, params, **fit):
     from mlfound.utils import all_estimators
 
@@ -437,7 +462,57 @@ BAD_INPUT_EXTRA_CASES = {
         ),
         "issue13-2:raw_score:2d_scores": (
             "raw_score",
-            lambda: _focal_objective_call([0, 1, 2], [[0.0] * 3] * 3),
+            lambda: _focal_objective_call([0, 1, 2], [[0.0] * 3] * 4),
+        ),
+        "issue14:raw_score:class_major_wrong_length": (
+            "raw_score",
+            lambda: _call_public("focal_objective", n_classes=3)([0, 1, 2], [0.0] * 8),
+        ),
+        "issue14:y_true:code_above_n_classes": (
+            "y_true",
+            lambda: _call_public("focal_objective", n_classes=3)(
+                [0, 1, 3], [[0.0] * 3] * 3
+            ),
+        ),
+    },
+    # FocalBoostingObjective is a class discovery does not list: its entry
+    # points are checked here, beside the starting score they compute.
+    "focal_init_score": {
+        "issue14:y:code_2**40": (
+            "y",
+            lambda: _call_public("focal_init_score", y=[0, 2**40]),
+        ),
+        "issue14:FocalBoostingObjective:y:uint64_max": (
+            "y",
+            lambda: _focal_boosting("xgboost", [0, 2**64 - 1], alpha=None),
+        ),
+        "issue14:FocalBoostingObjective:y:negative": (
+            "y",
+            lambda: _focal_boosting("lightgbm", [0, -1], alpha=None),
+        ),
+        "issue14:FocalBoostingObjective:sample_weight:short": (
+            "sample_weight",
+            lambda: _focal_boosting("lightgbm", [0, 1, 1], [1.0]),
+        ),
+        "issue14:FocalBoostingObjective:sample_weight:inf": (
+            "sample_weight",
+            lambda: _focal_boosting("xgboost", [0, 1], [1.0, float("inf")]),
+        ),
+        "issue14:FocalBoostingObjective:hessian_scale:nan": (
+            "hessian_scale",
+            lambda: _focal_boosting("xgboost", [0, 1], hessian_scale=float("nan")),
+        ),
+        "issue14:FocalBoostingObjective:raw_margin:nan": (
+            "raw_margin",
+            lambda: _focal_boosting_proba([[0.0, float("nan"), 1.0]]),
+        ),
+        "issue14:FocalBoostingObjective:raw_margin:wrong_width": (
+            "raw_margin",
+            lambda: _focal_boosting_proba([[0.0, 1.0]]),
+        ),
+        "issue14:FocalBoostingObjective:n_samples:2**63": (
+            "n_samples",
+            lambda: _focal_boosting("lightgbm", [0, 1]).init_score_for(2**63),
         ),
     },
     "CostSensitiveThresholdClassifier": {
