@@ -202,6 +202,21 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
+    loglik_ : float
+        Log-likelihood at the estimates (weighted by ``sample_weight``, read
+        as frequency weights; without the penalty). Set only by ``fit`` when
+        the objective is a likelihood: ``gamma=0``, ``alpha=None``,
+        ``label_smoothing=0`` and ``class_weight=None``. With it come
+        :meth:`summary`, :meth:`covariance`, :meth:`aic` and :meth:`bic`.
+
+    n_params_ : int
+        Number of free parameters counted by AIC and BIC (for K > 2 classes
+        ``(K - 1) * (n_features + fit_intercept)``). Set with `loglik_`.
+
+    nobs_ : float
+        Number of observations, the sum of the sample weights. Set with
+        `loglik_`.
+
     See Also
     --------
     sklearn.linear_model.LogisticRegression : The ``gamma=0`` special case.

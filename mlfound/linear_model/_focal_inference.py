@@ -338,7 +338,7 @@ class FocalLikelihoodMixin(LikelihoodMixin):
         check_is_fitted(self)
         error = getattr(self, "_inference_error", None)
         if not hasattr(self, "loglik_"):
-            raise ValueError(error)
+            raise ValueError(error or "This model has no log-likelihood.")
         if need_covariance and error is not None:
             raise ValueError(error)
 
@@ -359,13 +359,59 @@ class FocalLikelihoodMixin(LikelihoodMixin):
         return super().covariance(cov_type)
 
     def summary(self, *, alpha=0.05, cov_type="nonrobust"):
+        """Coefficient table with standard errors, Wald tests and intervals.
+
+        Available after a ``fit`` with ``gamma=0``, ``alpha=None``,
+        ``label_smoothing=0``, ``class_weight=None`` and an L2 (or no)
+        penalty, where the objective is the logistic log-likelihood; other
+        settings raise a ``ValueError`` saying why. With a finite ``C`` the
+        covariance is the inverse penalised Hessian (a note says so); with
+        ``C=np.inf`` it is the classical one and the table equals
+        statsmodels' ``Logit``.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            The confidence intervals have level ``1 - alpha``.
+        cov_type : {"nonrobust", "robust"}, default="nonrobust"
+            "nonrobust" inverts the Hessian of the negative log-likelihood;
+            "robust" is the sandwich (Huber-White) covariance.
+
+        Returns
+        -------
+        summary : LikelihoodSummary
+            ``print(summary)`` shows the table; ``summary.to_frame()``
+            returns it as a DataFrame.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_classification
+        >>> from mlfound.linear_model import FocalLossClassifier
+        >>> X, y = make_classification(
+        ...     n_samples=300, n_features=3, n_informative=2, n_redundant=0,
+        ...     random_state=0,
+        ... )
+        >>> clf = FocalLossClassifier(gamma=0.0, C=np.inf, tol=1e-8).fit(X, y)
+        >>> print(clf.summary())
+        FocalLossClassifier (maximum likelihood)
+        log-likelihood: -48.3472   AIC: 104.6943   BIC: 119.5094
+        observations: 300   parameters: 4   covariance: nonrobust
+        ============================================================
+                      coef  std err       z  P>|z|   [0.025   0.975]
+        ------------------------------------------------------------
+        intercept   0.0073   0.3482   0.021  0.983  -0.6752   0.6898
+        x0          4.1554   0.5589   7.435  0.000   3.0600   5.2508
+        x1          0.1906   0.3003   0.635  0.526  -0.3979   0.7792
+        x2         -0.9793   0.3088  -3.171  0.002  -1.5845  -0.3740
+        ============================================================
+        """
         self._check_likelihood(need_covariance=True)
         return super().summary(alpha=alpha, cov_type=cov_type)
 
     aic.__doc__ = LikelihoodMixin.aic.__doc__
     bic.__doc__ = LikelihoodMixin.bic.__doc__
     covariance.__doc__ = LikelihoodMixin.covariance.__doc__
-    summary.__doc__ = LikelihoodMixin.summary.__doc__
 
     def _parameter_estimates(self):
         features = _feature_names(self)

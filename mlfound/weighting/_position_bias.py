@@ -151,6 +151,17 @@ class PositionBiasEstimator(
         included).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` seen in fit, when they are all strings.
+    loglik_ : float
+        Log-likelihood of the click model at the estimates (weighted by
+        ``sample_weight``, read as frequency weights; without the penalty).
+        :meth:`summary` reports the coefficients and propensities with
+        standard errors, :meth:`aic` and :meth:`bic` the information
+        criteria.
+    n_params_ : int
+        Number of estimated parameters: coefficients, intercept and the
+        propensities estimated by maximum likelihood.
+    nobs_ : float
+        Number of observations, the sum of the sample weights.
 
     See Also
     --------

@@ -143,6 +143,58 @@ def after_fit(est, X, y, codes, sample_weight, free_theta):
 class PositionBiasLikelihoodMixin(LikelihoodMixin):
     """Likelihood summary of PositionBiasEstimator (propensities included)."""
 
+    def summary(self, *, alpha=0.05, cov_type="nonrobust"):
+        """Table of the relevance coefficients and the propensities.
+
+        Standard errors come from the observed information (the exact
+        Hessian of the observed-data log-likelihood, whichever solver
+        fitted the model, EM included), with the L2 penalty's ``1 / C``
+        added when ``C`` is finite. Propensities are reported on their own
+        scale (delta method from their log parametrisation); position 1
+        (``theta_1 = 1``) and positions estimated from a randomized bucket
+        have no row.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            The confidence intervals have level ``1 - alpha``.
+        cov_type : {"nonrobust", "robust"}, default="nonrobust"
+            "nonrobust" inverts the observed information; "robust" is the
+            sandwich (Huber-White) covariance.
+
+        Returns
+        -------
+        summary : LikelihoodSummary
+            ``print(summary)`` shows the table; ``summary.to_frame()``
+            returns it as a DataFrame.
+
+        Examples
+        --------
+        >>> from mlfound.datasets import make_click_logs
+        >>> from mlfound.weighting import PositionBiasEstimator
+        >>> logs = make_click_logs(5_000, n_positions=3, random_state=0)
+        >>> est = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+        >>> print(est.summary())
+        PositionBiasEstimator (maximum likelihood)
+        log-likelihood: -1955.0555   AIC: 3926.1109   BIC: 3978.2485
+        observations: 5000   parameters: 8   covariance: nonrobust
+        =================================================================
+                          coef  std err        z  P>|z|   [0.025   0.975]
+        -----------------------------------------------------------------
+        x0              0.4924   0.0496    9.919  0.000   0.3951   0.5897
+        x1              0.2328   0.0490    4.751  0.000   0.1368   0.3289
+        x2              0.2396   0.0451    5.317  0.000   0.1513   0.3279
+        x3              0.5445   0.0480   11.342  0.000   0.4504   0.6386
+        x4              0.4500   0.0503    8.940  0.000   0.3513   0.5486
+        intercept      -1.1376   0.0703  -16.171  0.000  -1.2755  -0.9997
+        propensity[2]   0.4474   0.0347   12.902  0.000   0.3794   0.5153
+        propensity[3]   0.3655   0.0393    9.294  0.000   0.2884   0.4426
+        =================================================================
+        Note: Covariance from the observed information (exact Hessian) ...
+        Note: L2 penalty (C=1.0) on the relevance coefficients: ...
+        """
+        return super().summary(alpha=alpha, cov_type=cov_type)
+
     def _parameter_estimates(self):
         n_features = self.coef_.shape[1]
         names = getattr(self, "feature_names_in_", None)
