@@ -36,6 +36,7 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 from mlfound.utils._likelihood import LikelihoodMixin, _inverse_hessian
+from mlfound.utils._threads import single_threaded_blas
 
 # The summary forms a dense covariance over this many parameters at most.
 _MAX_SUMMARY_PARAMS = 2000
@@ -121,6 +122,11 @@ def after_fit(est, X, y, codes, sample_weight, free_theta):
     as floats, ``codes`` the position codes, and ``free_theta`` marks the
     propensities estimated by maximum likelihood.
     """
+    with single_threaded_blas():
+        _after_fit(est, X, y, codes, sample_weight, free_theta)
+
+
+def _after_fit(est, X, y, codes, sample_weight, free_theta):
     coef = np.asarray(est.coef_[0], dtype=np.float64)
     log_theta = np.log(np.where(np.isfinite(est.propensity_), est.propensity_, 1.0))
     loglik, info, meat = observed_information(
