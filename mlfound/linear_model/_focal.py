@@ -13,6 +13,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlfound._glm._losses import BinaryFocalLoss, SoftmaxFocalLoss, _as_kernel_X
+from mlfound.linear_model._focal_inference import (
+    FocalLikelihoodMixin,
+    after_fit,
+    clear_inference,
+)
 from mlfound.linear_model._focal_objective import focal_objective, focal_to_posterior
 from mlfound.linear_model._focal_solvers import (
     _fit_full_batch,
@@ -33,7 +38,7 @@ from mlfound.utils.validation import (
 __all__ = ["FocalLossClassifier", "focal_objective", "focal_to_posterior"]
 
 
-class FocalLossClassifier(ClassifierMixin, BaseEstimator):
+class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
     r"""Linear classifier trained with the focal loss.
 
     The focal loss down-weights examples the model already classifies well, so
@@ -205,6 +210,21 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
+    loglik_ : float
+        Log-likelihood at the estimates (weighted by ``sample_weight``, read
+        as frequency weights; without the penalty). Set only by ``fit`` when
+        the objective is a likelihood: ``gamma=0``, ``alpha=None``,
+        ``label_smoothing=0`` and ``class_weight=None``. With it come
+        :meth:`summary`, :meth:`covariance`, :meth:`aic` and :meth:`bic`.
+
+    n_params_ : int
+        Number of free parameters counted by AIC and BIC (for K > 2 classes
+        ``(K - 1) * (n_features + fit_intercept)``). Set with `loglik_`.
+
+    nobs_ : float
+        Number of observations, the sum of the sample weights. Set with
+        `loglik_`.
+
     See Also
     --------
     sklearn.linear_model.LogisticRegression : The ``gamma=0`` special case.
@@ -370,6 +390,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         else:
             w, n_iter = _fit_full_batch(self, X, target, sample_weight, loss)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        after_fit(self, X, codes, target, sample_weight, loss)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -446,6 +467,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = self._full_sample_weight(sample_weight, codes)
         X = _as_kernel_X(X)
         _partial_fit_epoch(self, X, target, sample_weight, loss, first_call)
+        clear_inference(self)
         self.n_iter_ = np.array(
             [getattr(self, "n_iter_", np.zeros(1, dtype=np.int32))[0] + 1],
             dtype=np.int32,

@@ -21,6 +21,10 @@ from mlfound.utils.validation import (
     check_n_classes,
     check_sample_weight,
 )
+from mlfound.weighting._position_bias_inference import (
+    PositionBiasLikelihoodMixin,
+    after_fit,
+)
 from mlfound.weighting._position_bias_solvers import (
     _solve_em,
     _solve_lbfgs,
@@ -41,7 +45,9 @@ from mlfound.weighting._position_inputs import (
 _WARM_START_SIZE = 100_000
 
 
-class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
+class PositionBiasEstimator(
+    PositionBiasLikelihoodMixin, ClassifierMixin, BaseEstimator
+):
     """Learn examination propensities per position from click logs.
 
     Fits the position-based click model
@@ -145,6 +151,17 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
         included).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X`` seen in fit, when they are all strings.
+    loglik_ : float
+        Log-likelihood of the click model at the estimates (weighted by
+        ``sample_weight``, read as frequency weights; without the penalty).
+        :meth:`summary` reports the coefficients and propensities with
+        standard errors, :meth:`aic` and :meth:`bic` the information
+        criteria.
+    n_params_ : int
+        Number of estimated parameters: coefficients, intercept and the
+        propensities estimated by maximum likelihood.
+    nobs_ : float
+        Number of observations, the sum of the sample weights.
 
     See Also
     --------
@@ -346,6 +363,7 @@ class PositionBiasEstimator(ClassifierMixin, BaseEstimator):
                 f"examined one is position 1.",
                 UserWarning,
             )
+        after_fit(self, X, y_float, codes, sample_weight, free_theta)
         return self
 
     def decision_function(self, X):
