@@ -141,6 +141,7 @@ def cumulative_link_effects(
     va = np.empty(m_max)
     vb = np.empty(m_max)
     gi = np.empty(m_max)
+    xs = np.empty(m_max)
     sv = np.zeros(m_max)  # scale value of an active gamma entry, else 0
     is_scale = np.zeros(m_max, dtype=np.bool_)
     grad[:] = 0.0
@@ -170,6 +171,7 @@ def cumulative_link_effects(
                 if k >= 0:
                     eta += data[t] * beta[k]
                     idx[m] = k
+                    xs[m] = data[t]
                     va[m] = -data[t] * inv_sigma
                     m += 1
         else:
@@ -178,8 +180,10 @@ def cumulative_link_effects(
                 if k >= 0:
                     eta += X[i, j] * beta[k]
                     idx[m] = k
+                    xs[m] = X[i, j]
                     va[m] = -X[i, j] * inv_sigma
                     m += 1
+        m_loc = m
         for u in range(m):
             vb[u] = va[u] if has_b else 0.0
             if not has_a:
@@ -227,12 +231,50 @@ def cumulative_link_effects(
             grad[idx[u]] += w * gi[u]
             is_scale[u] = u >= m_lin
             sv[u] = S[i, u - m_lin] if u >= m_lin else 0.0
-        if with_hess:
-            for u in range(m):
-                cu = w * (Laa * va[u] + Lab * vb[u])
-                du = w * (Lab * va[u] + Lbb * vb[u])
-                ru = idx[u]
-                for v in range(m):
+        if not (with_hess or with_meat):
+            continue
+        # location x location: rank one in x (da = alpha_a x, db = alpha_b x)
+        # with no second-derivative term; dense rows keep the positions as
+        # parameter indices, so the inner loop runs over contiguous memory
+        alpha_a = -inv_sigma if has_a else 0.0
+        alpha_b = -inv_sigma if has_b else 0.0
+        c_hess = w * (
+            Laa * alpha_a * alpha_a
+            + 2.0 * Lab * alpha_a * alpha_b
+            + Lbb * alpha_b * alpha_b
+        )
+        g_loc = La * alpha_a + Lb * alpha_b
+        c_meat = w * g_loc * g_loc
+        for u in range(m_loc):
+            ru = idx[u]
+            h_u = c_hess * xs[u]
+            m_u = c_meat * xs[u]
+            if sparse:
+                for v in range(u + 1):
+                    rv = idx[v]
+                    hi, lo = (ru, rv) if ru >= rv else (rv, ru)
+                    if with_hess:
+                        hess[hi, lo] += h_u * xs[v]
+                    if with_meat:
+                        meat[hi, lo] += m_u * xs[v]
+            else:
+                if with_hess:
+                    hrow = hess[ru]
+                    for v in range(u + 1):
+                        hrow[v] += h_u * xs[v]
+                if with_meat:
+                    mrow = meat[ru]
+                    for v in range(u + 1):
+                        mrow[v] += m_u * xs[v]
+        # every pair with at least one non-location entry
+        for u in range(m_loc, m):
+            cu = w * (Laa * va[u] + Lab * vb[u])
+            du = w * (Lab * va[u] + Lbb * vb[u])
+            ru = idx[u]
+            for v in range(u + 1):
+                rv = idx[v]
+                hi, lo = (ru, rv) if ru >= rv else (rv, ru)
+                if with_hess:
                     h = cu * va[v] + du * vb[v]
                     # second derivatives: only the scale coefficients make
                     # the arguments non-linear (d(da/dp)/dgamma_j = -s_j da/dp)
@@ -240,11 +282,14 @@ def cumulative_link_effects(
                         h -= w * sv[u] * gi[v]
                     elif is_scale[v]:
                         h -= w * sv[v] * gi[u]
-                    hess[ru, idx[v]] += h
-        if with_meat:
-            for u in range(m):
-                cu = w * gi[u]
-                ru = idx[u]
-                for v in range(m):
-                    meat[ru, idx[v]] += cu * gi[v]
+                    hess[hi, lo] += h
+                if with_meat:
+                    meat[hi, lo] += w * gi[u] * gi[v]
+    n_params = grad.shape[0]
+    for j in range(n_params):
+        for k in range(j):
+            if with_hess:
+                hess[k, j] = hess[j, k]
+            if with_meat:
+                meat[k, j] = meat[j, k]
     return loss
