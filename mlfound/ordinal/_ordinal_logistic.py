@@ -101,6 +101,21 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         ``LogisticRegression``.
     verbose : int, default=0
         Print the solver's progress when positive.
+    nominal : array-like of int or str, or None, default=None
+        Columns with *nominal effects* (partial proportional odds): instead
+        of one slope they get one coefficient per cut point, added to the
+        cut points as in R's ``clm(y ~ x, nominal = ~ z)``:
+        ``P(y <= k | x) = F(theta_k + z @ nominal_coef_[k] - x @ coef_)``.
+        Column indices, feature names (for a DataFrame) or a boolean mask.
+        Such models can give crossing cumulative probabilities for inputs
+        far from the training data: prediction then warns and rearranges
+        them. Test proportional odds with :func:`likelihood_ratio_test`.
+    scale : array-like of int or str, or None, default=None
+        Columns with *scale effects*: the latent noise has scale
+        ``exp(s @ scale_coef_)`` (R's ``clm(..., scale = ~ s)``), so
+        ``P(y <= k | x) = F((theta_k - x @ coef_) / exp(s @ scale_coef_))``.
+        Scale columns keep their location slope. A column cannot be both
+        nominal and scale.
 
     Attributes
     ----------
@@ -115,6 +130,22 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         boundary), which is why there is no ``intercept_`` and no
         ``fit_intercept``: a constant column in ``X`` would shift all cut
         points by the same amount and cannot be identified.
+    nominal_features_ : ndarray of shape (n_nominal,)
+        Indices of the nominal columns (their ``coef_`` entries are 0).
+    nominal_coef_ : ndarray of shape (n_classes - 1, n_nominal)
+        Threshold-specific coefficients of the nominal columns.
+    scale_features_ : ndarray of shape (n_scale,)
+        Indices of the scale columns.
+    scale_coef_ : ndarray of shape (n_scale,)
+        Log-linear scale coefficients.
+    loglik_ : float
+        Log-likelihood at the estimates (without the penalty; weighted by
+        ``sample_weight``).
+    n_params_ : int
+        Number of estimated parameters (slopes, cut points, nominal and
+        scale coefficients), as counted by :meth:`aic` and :meth:`bic`.
+    nobs_ : float
+        Number of observations (the sum of the sample weights).
     n_iter_ : int
         Number of solver iterations.
     n_features_in_ : int
@@ -126,6 +157,7 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
     See Also
     --------
     CumulativeBinaryClassifier : Ordinal model from any binary classifier.
+    likelihood_ratio_test : Compare nested fits, e.g. proportional odds.
     sklearn.linear_model.LogisticRegression : Unordered (multinomial) classes.
 
     Notes
@@ -143,6 +175,13 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
     boundaries, whether the solver hit ``max_iter`` or stopped because the
     gradient vanished (a linear program confirms that such a direction
     exists); use a finite ``C``.
+
+    :meth:`summary` prints the coefficient table (estimates, standard errors,
+    Wald tests, confidence intervals) with the cut points on their own scale
+    (the delta method through ``theta_k = theta_{k-1} + exp(c_k)``);
+    :meth:`covariance` gives the inverse of the exact Hessian (of the
+    penalised objective when ``C`` is finite) or the sandwich covariance.
+    Above 500 parameters fit skips the Hessian and :meth:`summary` raises.
 
     References
     ----------
@@ -166,6 +205,15 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
     True
     >>> model.predict_proba(data.X[:2]).sum(axis=1)
     array([1., 1.])
+    >>> print(model.summary().to_frame().round(2).iloc[:, :4])
+         coef  std err      z  P>|z|
+    x0   1.79     0.06  29.91    0.0
+    x1   0.41     0.04   9.46    0.0
+    x2   1.02     0.05  20.59    0.0
+    1|2 -2.22     0.08 -29.57    0.0
+    2|3 -0.65     0.06 -11.25    0.0
+    3|4  0.77     0.06  13.20    0.0
+    4|5  2.39     0.08  30.21    0.0
     """
 
     _parameter_constraints: dict = {
