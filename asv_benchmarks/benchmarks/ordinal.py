@@ -11,6 +11,9 @@ statsmodels' ``OrderedModel(...).fit(method="bfgs")``, all in one asv run:
 ``track_loglik_gap`` reports how far each fit stops below the maximum
 log-likelihood (in nats; the reference is statsmodels' ``loglike`` at the
 best of all fits), so a fast fit that stops early is visible as such.
+``OrdinalNominalEffectsFit`` times the partial proportional odds fit
+(``nominal=`` on two of the 20 features), which statsmodels cannot fit,
+against statsmodels' unconstrained ``MNLogit`` as the nearest peer.
 ``time_first_fit_cold_cache`` measures the first fit in a fresh process with
 an empty Numba cache (compile time included).
 
@@ -138,6 +141,79 @@ class OrdinalLogisticFit(Benchmark):
     track_loglik_gap.unit = "nats"
 
 
+# Partial proportional odds: the first N_NOMINAL features get one coefficient
+# per cut point. statsmodels cannot fit this model; its nearest peer is the
+# unconstrained multinomial logit (MNLogit), which frees every feature.
+N_NOMINAL = 2
+EFFECTS_IMPLEMENTATIONS = ["mlfound_nominal", "statsmodels_mnlogit"]
+
+
+def _fit_effects(implementation, X, y):
+    """Fit one implementation of the nominal-effects benchmark."""
+    if implementation == "mlfound_nominal":
+        from mlfound.ordinal import OrdinalLogisticRegression
+
+        model = OrdinalLogisticRegression(C=np.inf, nominal=list(range(N_NOMINAL))).fit(
+            X, y
+        )
+        return model.loglik_
+    if implementation == "statsmodels_mnlogit":
+        import statsmodels.api as sm
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = sm.MNLogit(y, sm.add_constant(X)).fit(disp=0, method="newton")
+        return float(result.llf)
+    raise ValueError(implementation)
+
+
+class OrdinalNominalEffectsFit(Benchmark):
+    """Nominal-effects (partial proportional odds) fit against MNLogit."""
+
+    params = (EFFECTS_IMPLEMENTATIONS,)
+    param_names = ["implementation"]
+    repeat = (1, 5, 60)
+
+    def setup_cache(self):
+        return _make_data()
+
+    def setup(self, state, implementation):
+        if implementation.startswith("statsmodels") and not _available("statsmodels"):
+            raise NotImplementedError("statsmodels is not installed")
+        _fit_effects("mlfound_nominal", state[0][:200], state[1][:200])
+
+    def time_fit(self, state, implementation):
+        _fit_effects(implementation, state[0], state[1])
+
+    def peakmem_fit(self, state, implementation):
+        _fit_effects(implementation, state[0], state[1])
+
+    def track_loglik(self, state, implementation):
+        return _fit_effects(implementation, state[0], state[1])
+
+    track_loglik.unit = "nats"
+
+
+def _headline_effects(repeats=5):
+    """Interleaved best-of-``repeats`` times of the nominal-effects fit."""
+    X, y = _make_data()
+    times = dict.fromkeys(EFFECTS_IMPLEMENTATIONS, np.inf)
+    logliks = {}
+    for impl in EFFECTS_IMPLEMENTATIONS:
+        logliks[impl] = _fit_effects(impl, X, y)  # warm-up
+    for _ in range(repeats):
+        for impl in EFFECTS_IMPLEMENTATIONS:
+            start = time.perf_counter()
+            _fit_effects(impl, X, y)
+            times[impl] = min(times[impl], time.perf_counter() - start)
+    ref = times["mlfound_nominal"]
+    for impl in EFFECTS_IMPLEMENTATIONS:
+        print(
+            f"  {impl:<26} {times[impl] * 1e3:9.1f} ms  "
+            f"{times[impl] / ref:7.1f}x mlfound  log-lik {logliks[impl]:.2f}"
+        )
+
+
 _COLD_START = """
 import numpy as np
 from mlfound.datasets import make_star_ratings
@@ -204,6 +280,8 @@ if __name__ == "__main__":
         _headline()
     print("default BLAS threads:")
     _headline()
+    print(f"nominal effects on {N_NOMINAL} features vs statsmodels MNLogit:")
+    _headline_effects()
     cold = cold_start_seconds(_COLD_START, cold=True)
     warm = cold_start_seconds(_COLD_START, cold=False)
     imports = cold_start_seconds(_IMPORT_ONLY, cold=False)

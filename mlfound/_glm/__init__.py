@@ -42,6 +42,10 @@ Modules:
   link (ordinal) negative log-likelihood, links logit/probit/cloglog/loglog/
   cauchit: value, gradient and exact Hessian (dense and CSR twins), plus
   ``weighted_gram`` for the ``X.T @ diag(h) @ X`` block;
+- :mod:`~mlfound._glm._cumulative_link_effects_fast`: the kernel of the
+  cumulative link model with nominal (threshold-specific) and log-linear
+  scale effects: value, gradient, exact Hessian and sandwich meat in one
+  pass (dense and CSR rows in one kernel);
 - :mod:`~mlfound._glm._cumulative_link`: ``CumulativeLinkLoss`` over those
   kernels (ordered cut points ``theta_k = theta_{k-1} + exp(c_k)``, smooth
   penalty from ``_penalties``), ``value_and_grad`` and ``value_grad_hess``;

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import special
 
+from mlfound._glm._cumulative_link_effects_fast import cumulative_link_effects
 from mlfound._glm._cumulative_link_fast import (
     CAUCHIT,
     CLOGLOG,
@@ -114,11 +115,36 @@ class CumulativeLinkLoss:
     link : str, a key of :data:`LINKS`
     penalty : ElasticNetPenalty or None, default=None
         A smooth penalty from :mod:`mlfound._glm._penalties` on the first
-        ``n_features`` parameters (``l1_ratio=0``: the Newton solver needs a
+        ``n_coef`` parameters (``l1_ratio=0``: the Newton solver needs a
         twice differentiable objective); ``None`` for no penalty.
+    location : ndarray of bool of shape (n_features,) or None, default=None
+        Columns of ``X`` with a location slope (all when None).
+    Z : ndarray of shape (n_samples, q) or None, default=None
+        Nominal columns: each gets ``K - 1`` threshold-specific coefficients.
+    S : ndarray of shape (n_samples, r) or None, default=None
+        Scale columns: ``sigma = exp(S @ gamma)`` divides the arguments.
+
+    Notes
+    -----
+    The parameter vector is ``[beta, G, gamma, c]`` (``G`` row-major of shape
+    ``(K - 1, q)``); without nominal or scale effects the fused proportional
+    odds kernels of :mod:`~mlfound._glm._cumulative_link_fast` run, otherwise
+    the kernel of :mod:`~mlfound._glm._cumulative_link_effects_fast`.
     """
 
-    def __init__(self, X, y, sample_weight, n_classes, link, penalty=None):
+    def __init__(
+        self,
+        X,
+        y,
+        sample_weight,
+        n_classes,
+        link,
+        penalty=None,
+        *,
+        location=None,
+        Z=None,
+        S=None,
+    ):
         self.sparse = sp.issparse(X)
         if self.sparse:
             X = sp.csr_matrix(X)
@@ -132,8 +158,30 @@ class CumulativeLinkLoss:
             )
         else:
             self._X = (np.ascontiguousarray(X, dtype=np.float64),)
-        self.n_features = X.shape[1]
+        n_samples, n_columns = X.shape
         self.n_classes = int(n_classes)
+        n_cuts = self.n_classes - 1
+        location = (
+            np.ones(n_columns, dtype=bool)
+            if location is None
+            else np.asarray(location, dtype=bool)
+        )
+        self._loc_index = np.where(location, np.cumsum(location) - 1, -1).astype(
+            np.int64
+        )
+        self.n_features = int(location.sum())  # location slopes
+        self._Z = np.ascontiguousarray(
+            np.empty((n_samples, 0)) if Z is None else Z, dtype=np.float64
+        )
+        self._S = np.ascontiguousarray(
+            np.empty((n_samples, 0)) if S is None else S, dtype=np.float64
+        )
+        self.n_nominal = self._Z.shape[1]
+        self.n_scale = self._S.shape[1]
+        self.effects = (
+            self.n_nominal > 0 or self.n_scale > 0 or self.n_features < n_columns
+        )
+        self.n_coef = self.n_features + n_cuts * self.n_nominal + self.n_scale
         self.y = np.ascontiguousarray(y, dtype=np.int64)
         self.sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
         self.sw_sum = float(self.sample_weight.sum())
@@ -142,21 +190,26 @@ class CumulativeLinkLoss:
         if penalty is not None and not penalty.is_smooth:
             raise ValueError("The cumulative link loss takes a smooth (L2) penalty.")
         self.penalty = penalty
-        n_params = self.n_features + self.n_classes - 1
+        n_params = self.n_coef + n_cuts
         self._grad = np.empty(n_params)
         self._hess = np.empty((n_params, n_params))
         self._no_hess = np.empty((1, 1))
-        self._h_eta = np.empty(0 if self.sparse else X.shape[0])
+        self._h_eta = np.empty(0 if self.sparse else n_samples)
         self._no_h_eta = np.empty(1)
 
     @property
     def n_params(self):
-        return self.n_features + self.n_classes - 1
+        return self.n_coef + self.n_classes - 1
 
     def split(self, w):
-        """``(beta, theta)`` from the parameter vector ``w``."""
-        d = self.n_features
-        return w[:d], cut_points(w[d:])
+        """``(beta, G, gamma, theta)`` from the parameter vector ``w``."""
+        w = np.asarray(w, dtype=np.float64)
+        p, q = self.n_features, self.n_nominal
+        n_cuts = self.n_classes - 1
+        beta = np.ascontiguousarray(w[:p])
+        G = np.ascontiguousarray(w[p : p + n_cuts * q]).reshape(n_cuts, q)
+        gamma = np.ascontiguousarray(w[p + n_cuts * q : self.n_coef])
+        return beta, G, gamma, cut_points(w[self.n_coef :])
 
     def initial_params(self):
         """``beta = 0`` and the cut points of the intercept-only MLE."""
@@ -168,10 +221,14 @@ class CumulativeLinkLoss:
         # keep the cut points strictly increasing even for near-empty classes
         theta = np.maximum.accumulate(theta)
         theta[1:] = np.maximum(theta[1:], theta[:-1] + 1e-6)
-        return np.concatenate([np.zeros(self.n_features), cut_params(theta)])
+        return np.concatenate([np.zeros(self.n_coef), cut_params(theta)])
 
-    def _raw(self, beta, theta, with_hess):
+    def _raw(self, w, with_hess):
+        """Weighted loss; gradient and Hessian on the ``theta`` scale in place."""
+        beta, G, gamma, theta = self.split(w)
         hess = self._hess if with_hess else self._no_hess
+        if self.effects:
+            return self._raw_effects(beta, G, gamma, theta, with_hess, False, hess)
         if self.sparse:
             data, indices, indptr = self._X
             loss = cumulative_link_sparse(
@@ -210,19 +267,64 @@ class CumulativeLinkLoss:
                 hess[d:, d:] = np.tril(cut_block) + np.tril(cut_block, -1).T
         return loss
 
+    def _raw_effects(self, beta, G, gamma, theta, with_hess, with_meat, hess):
+        if self.sparse:
+            X = self._no_hess
+            data, indices, indptr = self._X
+        else:
+            X = self._X[0]
+            data = self._no_h_eta
+            indices = np.zeros(1, dtype=np.int64)
+            indptr = np.zeros(1, dtype=np.int64)
+        meat = np.empty_like(hess) if with_meat else self._no_hess
+        loss = cumulative_link_effects(
+            X,
+            data,
+            indices,
+            indptr,
+            self.sparse,
+            self._loc_index,
+            self._Z,
+            self._S,
+            self.y,
+            self.sample_weight,
+            beta,
+            G,
+            gamma,
+            theta,
+            self._link_code,
+            with_hess,
+            with_meat,
+            self._grad,
+            hess,
+            meat,
+        )
+        return (loss, meat) if with_meat else loss
+
     def loglik(self, w):
         """Weighted log-likelihood (no penalty) at ``w``."""
-        beta, theta = self.split(np.asarray(w, dtype=np.float64))
-        return -self._raw(np.ascontiguousarray(beta), theta, False)
+        return -self._raw(np.asarray(w, dtype=np.float64), False)
+
+    def information(self, w):
+        """Log-likelihood, Hessian and sandwich meat on the user's scale.
+
+        The unpenalised Hessian of the *summed* weighted negative
+        log-likelihood and ``sum_i s_i g_i g_i^T`` (``g_i`` the per-sample
+        gradient), both with respect to ``[beta, G, gamma, theta]`` (the cut
+        points themselves, not ``c``), in one pass over the data.
+        """
+        beta, G, gamma, theta = self.split(w)
+        n = self.n_params
+        hess = np.empty((n, n))
+        loss, meat = self._raw_effects(beta, G, gamma, theta, True, True, hess)
+        return -loss, hess, meat
 
     def _evaluate(self, w, with_hess):
         w = np.asarray(w, dtype=np.float64)
-        d = self.n_features
-        beta = np.ascontiguousarray(w[:d])
+        d = self.n_coef
         c = w[d:]
-        theta = cut_points(c)
         scale = 1.0 / self.sw_sum
-        loss = self._raw(beta, theta, with_hess) * scale
+        loss = self._raw(w, with_hess) * scale
         g = self._grad * scale
         # chain rule theta -> c: theta_k = c_0 + sum_{1 <= j <= k} exp(c_j)
         e = np.exp(c)

@@ -2,10 +2,12 @@
 
 from mlfound.ordinal._binarizer import CumulativeBinarizer
 from mlfound.ordinal._cumulative_binary import CumulativeBinaryClassifier
+from mlfound.ordinal._ordinal_effects import likelihood_ratio_test
 from mlfound.ordinal._ordinal_logistic import OrdinalLogisticRegression
 
 __all__ = [
     "CumulativeBinarizer",
     "CumulativeBinaryClassifier",
     "OrdinalLogisticRegression",
+    "likelihood_ratio_test",
 ]

@@ -12,13 +12,19 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from mlfound._glm._cumulative_link import (
     LINKS,
     CumulativeLinkLoss,
-    cumulative_proba,
-    cut_points,
+    link_cdf,
     separated_boundaries,
 )
 from mlfound._glm._lbfgs import minimize_lbfgs
 from mlfound._glm._newton import minimize_newton
 from mlfound._glm._penalties import make_penalty
+from mlfound.ordinal._ordinal_effects import (
+    dense_columns,
+    parameter_names,
+    reporting_jacobian,
+    resolve_columns,
+)
+from mlfound.utils._likelihood import LikelihoodMixin, _inverse_hessian
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
@@ -35,9 +41,12 @@ from mlfound.utils.validation import (
 # Above this many parameters the (d + K - 1)^2 Hessian is no longer "small":
 # solver="auto" then uses L-BFGS.
 _NEWTON_MAX_PARAMS = 500
+# Above this many parameters fit does not compute the (P x P) Hessian and
+# sandwich meat of summary(): they would cost more than the fit itself.
+_MAX_INFERENCE_PARAMS = 500
 
 
-class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
+class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator):
     """Cumulative link model for ordered classes (ordinal logistic regression).
 
     The model is ``P(y <= k | x) = F(theta_k - x @ coef_)`` for the classes
@@ -92,6 +101,21 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         ``LogisticRegression``.
     verbose : int, default=0
         Print the solver's progress when positive.
+    nominal : array-like of int or str, or None, default=None
+        Columns with *nominal effects* (partial proportional odds): instead
+        of one slope they get one coefficient per cut point, added to the
+        cut points as in R's ``clm(y ~ x, nominal = ~ z)``:
+        ``P(y <= k | x) = F(theta_k + z @ nominal_coef_[k] - x @ coef_)``.
+        Column indices, feature names (for a DataFrame) or a boolean mask.
+        Such models can give crossing cumulative probabilities for inputs
+        far from the training data: prediction then warns and rearranges
+        them. Test proportional odds with :func:`likelihood_ratio_test`.
+    scale : array-like of int or str, or None, default=None
+        Columns with *scale effects*: the latent noise has scale
+        ``exp(s @ scale_coef_)`` (R's ``clm(..., scale = ~ s)``), so
+        ``P(y <= k | x) = F((theta_k - x @ coef_) / exp(s @ scale_coef_))``.
+        Scale columns keep their location slope. A column cannot be both
+        nominal and scale.
 
     Attributes
     ----------
@@ -106,6 +130,22 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         boundary), which is why there is no ``intercept_`` and no
         ``fit_intercept``: a constant column in ``X`` would shift all cut
         points by the same amount and cannot be identified.
+    nominal_features_ : ndarray of shape (n_nominal,)
+        Indices of the nominal columns (their ``coef_`` entries are 0).
+    nominal_coef_ : ndarray of shape (n_classes - 1, n_nominal)
+        Threshold-specific coefficients of the nominal columns.
+    scale_features_ : ndarray of shape (n_scale,)
+        Indices of the scale columns.
+    scale_coef_ : ndarray of shape (n_scale,)
+        Log-linear scale coefficients.
+    loglik_ : float
+        Log-likelihood at the estimates (without the penalty; weighted by
+        ``sample_weight``).
+    n_params_ : int
+        Number of estimated parameters (slopes, cut points, nominal and
+        scale coefficients), as counted by :meth:`aic` and :meth:`bic`.
+    nobs_ : float
+        Number of observations (the sum of the sample weights).
     n_iter_ : int
         Number of solver iterations.
     n_features_in_ : int
@@ -117,6 +157,7 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
     See Also
     --------
     CumulativeBinaryClassifier : Ordinal model from any binary classifier.
+    likelihood_ratio_test : Compare nested fits, e.g. proportional odds.
     sklearn.linear_model.LogisticRegression : Unordered (multinomial) classes.
 
     Notes
@@ -134,6 +175,13 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
     boundaries, whether the solver hit ``max_iter`` or stopped because the
     gradient vanished (a linear program confirms that such a direction
     exists); use a finite ``C``.
+
+    :meth:`summary` prints the coefficient table (estimates, standard errors,
+    Wald tests, confidence intervals) with the cut points on their own scale
+    (the delta method through ``theta_k = theta_{k-1} + exp(c_k)``);
+    :meth:`covariance` gives the inverse of the exact Hessian (of the
+    penalised objective when ``C`` is finite) or the sandwich covariance.
+    Above 500 parameters fit skips the Hessian and :meth:`summary` raises.
 
     References
     ----------
@@ -157,6 +205,15 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
     True
     >>> model.predict_proba(data.X[:2]).sum(axis=1)
     array([1., 1.])
+    >>> print(model.summary().to_frame().round(2).iloc[:, :4])
+         coef  std err      z  P>|z|
+    x0   1.79     0.06  29.91    0.0
+    x1   0.41     0.04   9.46    0.0
+    x2   1.02     0.05  20.59    0.0
+    1|2 -2.22     0.08 -29.57    0.0
+    2|3 -0.65     0.06 -11.25    0.0
+    3|4  0.77     0.06  13.20    0.0
+    4|5  2.39     0.08  30.21    0.0
     """
 
     _parameter_constraints: dict = {
@@ -167,6 +224,8 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "verbose": ["verbose"],
+        "nominal": [None, "array-like"],
+        "scale": [None, "array-like"],
     }
 
     def __init__(
@@ -179,6 +238,8 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         tol=1e-4,
         max_iter=100,
         verbose=0,
+        nominal=None,
+        scale=None,
     ):
         self.link = link
         self.C = C
@@ -187,6 +248,8 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.verbose = verbose
+        self.nominal = nominal
+        self.scale = scale
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -225,6 +288,19 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"points cannot be estimated. Give them positive weights or "
                 f"drop those rows."
             )
+        names = getattr(self, "feature_names_in_", None)
+        self.nominal_features_ = resolve_columns(
+            self.nominal, "nominal", X.shape[1], names
+        )
+        self.scale_features_ = resolve_columns(self.scale, "scale", X.shape[1], names)
+        both = np.intersect1d(self.nominal_features_, self.scale_features_)
+        if both.size:
+            raise ValueError(
+                f"The columns {both.tolist()} are both in nominal and in scale: "
+                f"a nominal column already has a coefficient per cut point, "
+                f"and with a scale effect too the model is not identifiable. "
+                f"Keep each column in one of them."
+            )
         self._fit_params(X, codes, sample_weight, n_classes)
         return self
 
@@ -261,7 +337,34 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
             Non-decreasing along each row; ``P(y <= classes_[-1]) = 1`` is
             left out.
         """
-        return cumulative_proba(self.latent_score(X), self.thresholds_, self.link)
+        X = self._validate_X(X)
+        eta = np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1, 1)
+        cuts = np.broadcast_to(self.thresholds_, (eta.shape[0], self.thresholds_.size))
+        if self.nominal_features_.size:
+            Z = dense_columns(X, self.nominal_features_)
+            cuts = cuts + Z @ self.nominal_coef_.T
+        arg = cuts - eta
+        if self.scale_features_.size:
+            log_scale = dense_columns(X, self.scale_features_) @ self.scale_coef_
+            arg = arg * np.exp(-np.clip(log_scale, -700.0, 700.0))[:, None]
+        cum = link_cdf(arg, self.link)
+        if self.nominal_features_.size:
+            crossed = np.any(np.diff(cuts, axis=1) < 0, axis=1)
+            if crossed.any():
+                warnings.warn(
+                    f"The nominal effects give decreasing cut points (crossing "
+                    f"cumulative probabilities, i.e. negative class "
+                    f"probabilities) for {int(crossed.sum())} of "
+                    f"{crossed.size} rows: their nominal features lie outside "
+                    f"the range where the fitted model is a valid distribution. "
+                    f"Their cumulative probabilities were rearranged "
+                    f"(sorted); consider the proportional odds model (no "
+                    f"nominal=) for such inputs.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                cum = np.sort(cum, axis=1)
+        return cum
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -332,10 +435,15 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         score : ndarray of shape (n_samples,)
             The latent scores.
         """
+        X = self._validate_X(X)
+        return np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
+
+    def _validate_X(self, X):
         check_is_fitted(self)
         check_sparse_structure(X)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        return np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
+        return validate_data(
+            self, X, accept_sparse="csr", dtype=np.float64, reset=False
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -346,55 +454,169 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     def _fit_params(self, X, codes, sample_weight, n_classes):
-        """Run the solver; set ``coef_``, ``thresholds_`` and ``n_iter_``."""
-        penalty = make_penalty(
-            self.C, 0.0, float(sample_weight.sum()), n_penalized=X.shape[1]
+        """Run the solver; set the coefficients, cut points and inference."""
+        location = np.ones(X.shape[1], dtype=bool)
+        location[self.nominal_features_] = False
+        n_cuts = n_classes - 1
+        n_coef = (
+            int(location.sum())
+            + n_cuts * self.nominal_features_.size
+            + self.scale_features_.size
         )
+        sw_sum = float(sample_weight.sum())
+        penalty = make_penalty(self.C, 0.0, sw_sum, n_penalized=n_coef)
         loss = CumulativeLinkLoss(
-            X, codes, sample_weight, n_classes, self.link, penalty
+            X,
+            codes,
+            sample_weight,
+            n_classes,
+            self.link,
+            penalty,
+            location=location,
+            Z=dense_columns(X, self.nominal_features_)
+            if self.nominal_features_.size
+            else None,
+            S=dense_columns(X, self.scale_features_)
+            if self.scale_features_.size
+            else None,
         )
         solver = self.solver
         if solver == "auto":
             solver = "newton" if loss.n_params <= _NEWTON_MAX_PARAMS else "lbfgs"
-        w0 = loss.initial_params()
-        if solver == "newton":
-            w, n_iter, _ = minimize_newton(
-                loss.value_grad_hess,
-                w0,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                verbose=self.verbose,
-            )
-        else:
-            w, n_iter, _ = minimize_lbfgs(
-                loss.value_and_grad,
-                w0,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                verbose=self.verbose,
-            )
-        d = X.shape[1]
-        self.coef_ = w[:d].copy()
-        self.thresholds_ = cut_points(w[d:])
+        minimize = minimize_newton if solver == "newton" else minimize_lbfgs
+        objective = loss.value_grad_hess if solver == "newton" else loss.value_and_grad
+        w, n_iter, _ = minimize(
+            objective,
+            loss.initial_params(),
+            tol=self.tol,
+            max_iter=self.max_iter,
+            verbose=self.verbose,
+        )
+        beta, G, gamma, theta = loss.split(w)
+        self.coef_ = np.zeros(X.shape[1])
+        self.coef_[location] = beta
+        self.thresholds_ = theta
+        self.nominal_coef_ = G.copy()
+        self.scale_coef_ = gamma.copy()
         # n_iter_ >= 1 whenever the solver ran (scikit-learn's convention);
         # max_iter=0 runs nothing and reports 0.
         self.n_iter_ = max(int(n_iter), 1) if self.max_iter > 0 else 0
+        self.n_params_ = int(loss.n_params)
+        self.nobs_ = sw_sum
+        self._information(loss, w)
+        self._separated = []
         if penalty is None or penalty.l2 == 0:
             self._warn_if_separated(X, codes, sample_weight, n_classes)
 
+    def _information(self, loss, w):
+        """Log-likelihood and what the covariance needs, on the reported scale.
+
+        Stores the penalised Hessian of the summed negative log-likelihood
+        and the sandwich meat, both transformed by the Jacobian of the cut
+        point re-parametrisation (and the reordering to the summary's
+        order): the covariance of the reported parameters is then
+        ``J H^-1 J^T`` with ``H`` the Hessian in the solver's parameters.
+        """
+        if loss.n_params > _MAX_INFERENCE_PARAMS:
+            self.loglik_ = float(loss.loglik(w))
+            self._inference = None
+            return
+        loglik, _, meat_theta = loss.information(w)
+        self.loglik_ = float(loglik)
+        n_cuts = loss.n_classes - 1
+        _, hess_w = loss.value_grad_hess(w)[1:]
+        hess_w = hess_w * loss.sw_sum  # back from the mean to the summed loss
+        J = reporting_jacobian(
+            w[loss.n_coef :], loss.n_features, n_cuts * loss.n_nominal, loss.n_scale
+        )
+        # meat: per-sample gradients in [beta, G, gamma, theta] -> solver's w
+        e = np.exp(w[loss.n_coef :])
+        e[0] = 1.0
+        chain = np.eye(loss.n_params)
+        chain[loss.n_coef :, loss.n_coef :] = np.tril(np.ones((n_cuts, n_cuts))) * e
+        meat_w = chain.T @ meat_theta @ chain
+        self._inference = (hess_w, meat_w, J)
+
+    def _parameter_estimates(self):
+        check_is_fitted(self)
+        location = np.setdiff1d(np.arange(self.n_features_in_), self.nominal_features_)
+        values = np.r_[
+            self.coef_[location],
+            self.scale_coef_,
+            self.thresholds_,
+            self.nominal_coef_.ravel(),
+        ]
+        return parameter_names(self), values
+
+    def _parameter_covariance(self, cov_type):
+        if self._inference is None:
+            raise ValueError(
+                f"The covariance of the {self.n_params_} parameters is not "
+                f"computed (more than {_MAX_INFERENCE_PARAMS}: its Hessian would "
+                f"dominate the fit). Select fewer features for inference."
+            )
+        hess_w, meat_w, J = self._inference
+        inverse = _inverse_hessian(hess_w)
+        cov_w = inverse if cov_type == "nonrobust" else inverse @ meat_w @ inverse
+        return J @ cov_w @ J.T
+
+    def _summary_notes(self):
+        notes = []
+        if np.isfinite(self.C):
+            notes.append(
+                f"L2 penalty (C={self.C:g}) on the slopes: the covariance is the "
+                f"inverse of the penalised Hessian, the curvature of the "
+                f"penalised objective at the shrunken estimates (as in "
+                f"statsmodels' fit_regularized and glmnet), not the sampling "
+                f"covariance of the maximum-likelihood estimate; fit with "
+                f"C=np.inf for classical standard errors."
+            )
+        if self._separated:
+            notes.append(
+                "The features separate the classes (see the ConvergenceWarning "
+                "of fit): the maximum-likelihood estimate does not exist and "
+                "these standard errors are meaningless; use a finite C."
+            )
+        if self.nominal_features_.size:
+            notes.append(
+                "Nominal effects 'feature:k|k+1' are added to cut point k|k+1 "
+                "(as in R's ordinal::clm): P(y <= k) = F(theta_k + z @ G_k - "
+                "x @ coef)."
+            )
+        if self.scale_features_.size:
+            notes.append(
+                "Scale effects 'scale(feature)' are log-linear: the latent "
+                "scale is exp(s @ scale_coef_)."
+            )
+        return notes
+
     def _warn_if_separated(self, X, codes, sample_weight, n_classes):
-        """ConvergenceWarning when the unpenalised MLE does not exist."""
+        """ConvergenceWarning when the unpenalised MLE does not exist.
+
+        The linear program treats every column as a location effect and
+        ignores the scale: a recession direction of that model is one of the
+        model with nominal and scale effects too (a shared slope is a special
+        case of threshold-specific ones, and a fixed scale keeps every
+        argument's sign), so a separation it finds is real; a separation that
+        only nominal or scale effects create shows up as a singular Hessian
+        in :meth:`summary`.
+        """
+        coef = self.coef_.copy()
+        if self.nominal_features_.size:
+            # the nominal effects' mean, as the screen's location slope
+            coef[self.nominal_features_] = -self.nominal_coef_.mean(axis=0)
         if sp.issparse(X):
-            scores = np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
+            scores = np.asarray(X @ coef, dtype=np.float64).reshape(-1)
         else:
             # einsum's own loop: a BLAS call here wakes its thread pool,
             # which costs more than this one pass over X
-            scores = np.einsum("ij,j->i", X, self.coef_)
+            scores = np.einsum("ij,j->i", X, coef)
         boundaries, proven = separated_boundaries(
             X, codes, sample_weight, n_classes, scores=scores
         )
         if not boundaries:
             return
+        self._separated = boundaries
         labels = self.classes_.tolist()
         pairs = ", ".join(f"{labels[k]!r} | {labels[k + 1]!r}" for k in boundaries)
         largest = float(

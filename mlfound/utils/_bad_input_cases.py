@@ -174,6 +174,7 @@ BAD_INPUT_CALLS = {
 
 # Public functions that take no array and no size: nothing to mutate.
 BAD_INPUT_NO_ARRAYS = {
+    "likelihood_ratio_test": "takes two fitted estimators (checked by its own tests)",
     "all_displays": "takes no argument (discovery of public names)",
     "all_estimators": "takes only type_filter, a string checked by its own tests",
     "all_functions": "takes no argument (discovery of public names)",
@@ -243,7 +244,7 @@ BAD_INPUT_FITS = {
         },
     },
     "OrdinalLogisticRegression": lambda: {
-        "params": {},
+        "params": {"nominal": [1], "scale": [2]},
         "fit": {
             "X": _ordinal_X(),
             "y": _bad_input_data()["stars"],
@@ -612,6 +613,13 @@ _EMPTY_HELPER = (
 BAD_INPUT_ALLOWED = {
     **_allow("FocalLossClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("OrdinalLogisticRegression", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    **_allow(
+        "OrdinalLogisticRegression",
+        ["param:nominal", "param:scale"],
+        ["empty"],
+        "an empty column selection means no nominal (or scale) effects: the "
+        "proportional odds model, a valid fit",
+    ),
     **_allow("CumulativeBinaryClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("TargetEncoder", ["fit:y"], _EXTREME_LABELS, _LABELS),
     ("TargetEncoder", "fit:y:float_2**63"): (
