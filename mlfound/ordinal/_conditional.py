@@ -7,6 +7,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _check_method_params
 
 from mlfound.ordinal._cumulative_binary import _CumulativeOrdinalBase
+from mlfound.utils._metaestimators import _row_indexable
 
 
 class ConditionalOrdinalClassifier(_CumulativeOrdinalBase):
@@ -116,6 +117,7 @@ class ConditionalOrdinalClassifier(_CumulativeOrdinalBase):
 
     def _fit_boundaries(self, estimator, X, codes, n_classes, inner_params):
         """Model ``k`` is fitted on the rows ``y >= c_k``, target ``y > c_k``."""
+        X = _row_indexable(X)
         weight = inner_params.get("sample_weight")
         if weight is not None:
             weight = np.asarray(weight)

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 from mlfound.metrics._cost_checks import _check_cost_matrix
 from mlfound.ordinal._cut_point_search import _absolute_cost, _learn_cut_points
 from mlfound.utils._cv_splits import _check_cv_splits
-from mlfound.utils._metaestimators import _sample_weight_params
+from mlfound.utils._metaestimators import _row_indexable, _sample_weight_params
 from mlfound.utils._param_validation import HasMethods, StrOptions, _fit_context
 from mlfound.utils.validation import (
     check_n_classes,
@@ -217,6 +217,7 @@ class OrdinalCutPointClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
             )
             split_params = {}
 
+        X = _row_indexable(X)
         cv = check_cv(self.cv, y=codes, classifier=True)
         splits = _check_cv_splits(
             cv.split(X, codes, **split_params), n_samples, disjoint_test=True
@@ -305,6 +306,9 @@ class OrdinalCutPointClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # One regression score cannot separate scikit-learn's toy multiclass
+        # blobs, whose classes are not ordered along one direction.
+        tags.classifier_tags.poor_score = True
         try:
             inner = get_tags(self._get_estimator())
         except (AttributeError, TypeError):  # not a scikit-learn estimator
@@ -320,9 +324,7 @@ class OrdinalCutPointClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         """``"qwk"``, or the validated ``(K, K)`` cost matrix of the loss."""
         if isinstance(self.loss, str):
             return _absolute_cost(n_classes) if self.loss == "mae" else "qwk"
-        return _check_cost_matrix(
-            self.loss, n_classes, name="loss", classes_from="classes_"
-        )
+        return _check_cost_matrix(self.loss, n_classes, name="loss", classes_from="y")
 
 
 def _fit_and_predict(estimator, X, target, fit_params, train, test):
