@@ -7,12 +7,16 @@ ORDER = 20
 
 
 def run(quick, step):
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.model_selection import train_test_split
 
     from mlfound.datasets import make_star_ratings
-    from mlfound.metrics import mean_absolute_class_error, off_by_more_than_one_rate
-    from mlfound.ordinal import OrdinalLogisticRegression
+    from mlfound.metrics import (
+        mean_absolute_class_error,
+        off_by_more_than_one_rate,
+        quadratic_weighted_kappa,
+    )
+    from mlfound.ordinal import OrdinalCutPointClassifier, OrdinalLogisticRegression
 
     step("simulating reviews from a latent linear score (make_star_ratings)")
     data = make_star_ratings(5_000 if quick else 40_000, n_features=10, random_state=0)
@@ -24,6 +28,9 @@ def run(quick, step):
     step("fitting OrdinalLogisticRegression on the same 400 reviews")
     ordinal = OrdinalLogisticRegression().fit(X_train, y_train)
     pred = ordinal.predict_median(X_test)
+    step("Ridge on the ratings: rounding vs cut points learned for kappa")
+    cuts = OrdinalCutPointClassifier(Ridge(), loss="qwk").fit(X_train, y_train)
+    rounded = np.clip(np.round(cuts.latent_score(X_test)), 0, 4).astype(int) + 1
     full = OrdinalLogisticRegression(C=np.inf).fit(data.X, data.y)
     coef_err = np.abs(full.coef_ - data.coef).max()
     cut_err = np.abs(full.thresholds_ - data.thresholds).max()
@@ -37,6 +44,11 @@ def run(quick, step):
             "predictions off by 2+ stars",
             f"{off_by_more_than_one_rate(y_test, naive):.1%}",
             f"{off_by_more_than_one_rate(y_test, pred):.1%}",
+        ),
+        (
+            "QWK of Ridge: rounded vs learned cut points",
+            f"{quadratic_weighted_kappa(y_test, rounded):.3f}",
+            f"{quadratic_weighted_kappa(y_test, cuts.predict(X_test)):.3f}",
         ),
         (
             "parameters fitted",

@@ -27,7 +27,195 @@ from mlfound.utils.validation import (
 )
 
 
-class CumulativeBinaryClassifier(ClassifierMixin, BaseEstimator):
+class _CumulativeOrdinalBase(ClassifierMixin, BaseEstimator):
+    """Shared machinery of the ordinal classifiers built from K-1 binary models.
+
+    Validation, label handling, ``sample_weight`` and metadata routing,
+    parallel fitting and the conversion of exceedance probabilities into
+    class probabilities live here. A subclass says which rows and targets
+    each boundary model is fitted on (``_fit_boundaries``) and how the
+    boundary models' outputs become exceedance probabilities
+    ``P(y > classes_[k] | x)`` that do not increase in ``k``
+    (``_exceedance_from_raw``).
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "categories": [StrOptions({"auto"}), "array-like"],
+        "n_jobs": [None, Integral],
+    }
+
+    def __init__(self, estimator=None, *, categories="auto", n_jobs=None):
+        self.estimator = estimator
+        self.categories = categories
+        self.n_jobs = n_jobs
+
+    @_fit_context(
+        # the inner estimator is validated by its own fit
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Fit one binary model per class boundary.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (any format the inner estimator accepts).
+        y : array-like of shape (n_samples,)
+            Ordered labels (see ``categories``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights passed to every inner fit (routed when metadata
+            routing is enabled).
+        **fit_params : dict
+            Other fit metadata for the inner estimator. Only with metadata
+            routing enabled.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        _raise_for_params(fit_params, self, "fit")
+        categories = ordinal_categories(y, self.categories)
+        # the inner estimators (and SciPy's own conversions) trust the index
+        # arrays of a sparse X
+        check_sparse_structure(X)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=True,
+            dtype=None,
+            ensure_all_finite=False,
+        )
+        self.classes_, codes = check_ordinal_target(y, categories)
+        n_classes = check_n_classes(self.classes_)
+        estimator = self._get_estimator()
+
+        if _routing_enabled():
+            if sample_weight is not None:
+                fit_params["sample_weight"] = sample_weight
+            routed = process_routing(self, "fit", **fit_params)
+            inner_params = routed.estimator.fit
+        else:
+            if sample_weight is not None:
+                sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+            inner_params = _sample_weight_params(estimator, sample_weight)
+
+        self.estimators_ = self._fit_boundaries(
+            estimator, X, codes, n_classes, inner_params
+        )
+        return self
+
+    def predict_cumulative_proba(self, X):
+        """Cumulative probabilities ``P(y <= k | x)`` for ``k < n_classes - 1``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        cum_proba : ndarray of shape (n_samples, n_classes - 1)
+            Non-decreasing along each row.
+        """
+        return 1.0 - self._exceedance_proba(X)
+
+    def predict_proba(self, X):
+        """Class probabilities ``P(y = classes_[k] | x)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Non-negative, each row sums to one.
+        """
+        q = self._exceedance_proba(X)
+        n = q.shape[0]
+        upper = np.hstack([np.ones((n, 1)), q])
+        lower = np.hstack([q, np.zeros((n, 1))])
+        return upper - lower
+
+    def predict(self, X):
+        """Most probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def predict_median(self, X):
+        """Median class of the predicted distribution (minimum expected MAE).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.sum(self._exceedance_proba(X) > 0.5, axis=1)]
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routes ``fit`` metadata to the inner estimator's ``fit``.
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self._get_estimator(),
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            inner = get_tags(self._get_estimator())
+        except (AttributeError, TypeError):  # not a scikit-learn estimator
+            return tags
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        return tags
+
+    def _get_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    def _exceedance_proba(self, X):
+        """``P(y > classes_[k] | x)``, non-increasing in ``k``."""
+        check_is_fitted(self)
+        check_sparse_structure(X)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=True,
+            dtype=None,
+            ensure_all_finite=False,
+            reset=False,
+        )
+        raw = np.column_stack([_positive_proba(est, X) for est in self.estimators_])
+        return self._exceedance_from_raw(np.clip(raw, 0.0, 1.0))
+
+
+class CumulativeBinaryClassifier(_CumulativeOrdinalBase):
     """Ordinal classifier made of K-1 binary problems ``P(y > k)``.
 
     For ordered classes ``c_0 < ... < c_{K-1}``, one clone of ``estimator``
@@ -111,185 +299,18 @@ class CumulativeBinaryClassifier(ClassifierMixin, BaseEstimator):
     (True, [1.0, 1.0, 1.0])
     """
 
-    _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict_proba"]), None],
-        "categories": [StrOptions({"auto"}), "array-like"],
-        "n_jobs": [None, Integral],
-    }
-
-    def __init__(self, estimator=None, *, categories="auto", n_jobs=None):
-        self.estimator = estimator
-        self.categories = categories
-        self.n_jobs = n_jobs
-
-    @_fit_context(
-        # the inner estimator is validated by its own fit
-        prefer_skip_nested_validation=False
-    )
-    def fit(self, X, y, sample_weight=None, **fit_params):
-        """Fit one binary model per class boundary.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data (any format the inner estimator accepts).
-        y : array-like of shape (n_samples,)
-            Ordered labels (see ``categories``).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights passed to every inner fit (routed when metadata
-            routing is enabled).
-        **fit_params : dict
-            Other fit metadata for the inner estimator. Only with metadata
-            routing enabled.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
-        _raise_for_params(fit_params, self, "fit")
-        categories = ordinal_categories(y, self.categories)
-        # the inner estimators (and SciPy's own conversions) trust the index
-        # arrays of a sparse X
-        check_sparse_structure(X)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=True,
-            dtype=None,
-            ensure_all_finite=False,
-        )
-        self.classes_, codes = check_ordinal_target(y, categories)
-        n_classes = check_n_classes(self.classes_)
-        estimator = self._get_estimator()
-
-        if _routing_enabled():
-            if sample_weight is not None:
-                fit_params["sample_weight"] = sample_weight
-            routed = process_routing(self, "fit", **fit_params)
-            inner_params = routed.estimator.fit
-        else:
-            if sample_weight is not None:
-                sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-            inner_params = _sample_weight_params(estimator, sample_weight)
-
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+    def _fit_boundaries(self, estimator, X, codes, n_classes, inner_params):
+        """Model ``k`` is fitted on every row, with the target ``y > c_k``."""
+        return Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_boundary)(
                 estimator, X, (codes > k).astype(np.int64), inner_params
             )
             for k in range(n_classes - 1)
         )
-        return self
 
-    def predict_cumulative_proba(self, X):
-        """Cumulative probabilities ``P(y <= k | x)`` for ``k < n_classes - 1``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        cum_proba : ndarray of shape (n_samples, n_classes - 1)
-            Non-decreasing along each row (after rearrangement).
-        """
-        return 1.0 - self._exceedance_proba(X)
-
-    def predict_proba(self, X):
-        """Class probabilities from the rearranged cumulative models.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Non-negative, each row sums to one.
-        """
-        q = self._exceedance_proba(X)
-        n = q.shape[0]
-        upper = np.hstack([np.ones((n, 1)), q])
-        lower = np.hstack([q, np.zeros((n, 1))])
-        return upper - lower
-
-    def predict(self, X):
-        """Most probable class.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def predict_median(self, X):
-        """Median class of the predicted distribution (minimum expected MAE).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.sum(self._exceedance_proba(X) > 0.5, axis=1)]
-
-    def get_metadata_routing(self):
-        """Get metadata routing of this object.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            Routes ``fit`` metadata to the inner estimator's ``fit``.
-        """
-        return MetadataRouter(owner=self).add(
-            estimator=self._get_estimator(),
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        try:
-            inner = get_tags(self._get_estimator())
-        except (AttributeError, TypeError):  # not a scikit-learn estimator
-            return tags
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        return tags
-
-    def _get_estimator(self):
-        return LogisticRegression() if self.estimator is None else self.estimator
-
-    def _exceedance_proba(self, X):
-        """Rearranged ``P(y > classes_[k] | x)``, non-increasing in ``k``."""
-        check_is_fitted(self)
-        check_sparse_structure(X)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=True,
-            dtype=None,
-            ensure_all_finite=False,
-            reset=False,
-        )
-        q = np.column_stack([_positive_proba(est, X) for est in self.estimators_])
-        q = np.clip(q, 0.0, 1.0)
-        # rearrangement: sort each row in decreasing order
-        return -np.sort(-q, axis=1)
+    def _exceedance_from_raw(self, raw):
+        """Rearrangement: each row sorted in decreasing order."""
+        return -np.sort(-raw, axis=1)
 
 
 def _fit_boundary(estimator, X, target, fit_params):

@@ -206,6 +206,14 @@ BAD_INPUT_FITS = {
             "sample_weight": _bad_input_data()["weight"],
         },
     },
+    "ConditionalOrdinalClassifier": lambda: {
+        "params": {},
+        "fit": {
+            "X": _ordinal_X(),
+            "y": _bad_input_data()["stars"],
+            "sample_weight": _bad_input_data()["weight"],
+        },
+    },
     "CostSensitiveThresholdClassifier": lambda: {
         "params": {"cost_matrix": [[0.0, 1.0], [5.0, 0.0]], "cv": 2},
         "fit": {
@@ -240,6 +248,17 @@ BAD_INPUT_FITS = {
             "X": _click_X(),
             "y": _bad_input_data()["y"],
             "positions": _bad_input_data()["positions"],
+            "sample_weight": _bad_input_data()["weight"],
+        },
+    },
+    "OrdinalCutPointClassifier": lambda: {
+        "params": {
+            "loss": [[0.0, 1.0, 4.0], [1.0, 0.0, 1.0], [4.0, 1.0, 0.0]],
+            "cv": 2,
+        },
+        "fit": {
+            "X": _ordinal_X(),
+            "y": _bad_input_data()["stars"] % 3,
             "sample_weight": _bad_input_data()["weight"],
         },
     },
@@ -621,6 +640,8 @@ BAD_INPUT_ALLOWED = {
         "proportional odds model, a valid fit",
     ),
     **_allow("CumulativeBinaryClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    **_allow("ConditionalOrdinalClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    **_allow("OrdinalCutPointClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("TargetEncoder", ["fit:y"], _EXTREME_LABELS, _LABELS),
     ("TargetEncoder", "fit:y:float_2**63"): (
         "a float target with a large value is a valid continuous target"

@@ -37,3 +37,17 @@ def _sample_weight_params(estimator, sample_weight):
             f"it explicitly (e.g. for a Pipeline step)."
         )
     return {"sample_weight": sample_weight}
+
+
+def _row_indexable(X):
+    """``X`` in a form whose rows can be taken by ``_safe_indexing``.
+
+    DIA, COO and other sparse formats have no row indexing: they become CSR
+    (what the inner estimators convert them to anyway); everything else is
+    returned unchanged.
+    """
+    import scipy.sparse as sp
+
+    if sp.issparse(X) and X.format not in ("csr", "csc"):
+        return X.tocsr()
+    return X

@@ -30,7 +30,13 @@ EXPECTED_FAILED_CHECKS = {
             "not agree with predict (as for scikit-learn's threshold tuners)."
         ),
     },
+    "ConditionalOrdinalClassifier": {
+        "check_classifiers_classes": _STRING_LABELS_NEED_ORDER,
+    },
     "CumulativeBinaryClassifier": {
+        "check_classifiers_classes": _STRING_LABELS_NEED_ORDER,
+    },
+    "OrdinalCutPointClassifier": {
         "check_classifiers_classes": _STRING_LABELS_NEED_ORDER,
     },
     "OrdinalLogisticRegression": {
