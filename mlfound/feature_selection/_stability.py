@@ -68,9 +68,10 @@ class StabilitySelector(SelectorMixin, BaseEstimator):
         subsample selects, hence the bound ``false_selection_bound_``.
     penalty_weakness : float, default=1.0
         Randomized penalties: on each subsample, feature ``j`` is multiplied
-        by a weight drawn uniformly from ``[penalty_weakness, 1]``, which
-        scales its penalty by the inverse weight. ``1.0`` is plain
-        subsampling; Meinshausen and Buhlmann suggest values in [0.2, 0.8].
+        by a weight ``w_j`` drawn uniformly from ``[penalty_weakness, 1]``,
+        which multiplies its penalty by ``1 / w_j`` (Meinshausen and
+        Buhlmann's randomized lasso, penalty ``alpha / w_j``). ``1.0`` is
+        plain subsampling; they suggest values in [0.2, 0.8].
     n_jobs : int or None, default=None
         Number of jobs over subsamples (joblib).
     random_state : int, RandomState instance or None, default=None
@@ -302,6 +303,11 @@ class StabilitySelector(SelectorMixin, BaseEstimator):
                     "optimal at every penalty): nothing to select."
                 )
             return alpha_max * np.geomspace(1.0, _GRID_DEPTH, n)
+        if type_of_target(y) not in ("binary", "multiclass"):
+            raise ValueError(
+                "The automatic C grid (from l1_min_c) needs class labels in y; "
+                "for a continuous target pass alphas, the values of C to use."
+            )
         c_min = l1_min_c(Xs, y, loss="log")
         return c_min * np.geomspace(1.0, 1.0 / _GRID_DEPTH, n)
 

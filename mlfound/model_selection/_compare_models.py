@@ -120,7 +120,7 @@ def compare_models(
     groups : array-like of shape (n_samples,) or None, default=None
         Group labels passed to the splitter.
     n_jobs : int or None, default=None
-        Number of jobs over (estimator, split) fits.
+        Number of jobs over splits (each fits every estimator).
     random_state : int, RandomState instance or None, default=None
         Shuffles the default splits.
 

@@ -3,7 +3,7 @@
 The shared layer under :func:`paired_cv_test` and :func:`compare_models`:
 validate ``X``, ``y`` and the fit parameters, build (or check) the splits
 once, and fit every estimator once per split, in parallel over
-(estimator, split) pairs with joblib.
+splits with joblib.
 """
 
 import numbers
@@ -140,35 +140,41 @@ def _scorers(estimators, scoring):
     return [check_scoring(e, scoring=scoring) for e in estimators]
 
 
-def _fit_and_score(estimator, X, y, train, held_out, scorer, params):
-    fit_params = _check_method_params(X, params, indices=train)
-    estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **fit_params)
-    score = scorer(estimator, _safe_indexing(X, held_out), _safe_indexing(y, held_out))
-    return float(score)
+def _take(a, rows):
+    """Rows of ``a``; plain NumPy arrays skip the dataframe dispatch."""
+    return a[rows] if type(a) is np.ndarray else _safe_indexing(a, rows)
+
+
+def _fit_and_score(estimators, X, y, train, held_out, scorers, params):
+    """Fit each estimator on ``train`` and score it on ``held_out``."""
+    fit_params = _check_method_params(X, params, indices=train) if params else {}
+    X_train, y_train = _take(X, train), _take(y, train)
+    X_test, y_test = _take(X, held_out), _take(y, held_out)
+    scores = []
+    for estimator, scorer in zip(estimators, scorers, strict=True):
+        estimator.fit(X_train, y_train, **fit_params)
+        scores.append(float(scorer(estimator, X_test, y_test)))
+    return scores
 
 
 def fold_scores(estimators, X, y, *, cv, test, scoring, params, groups, n_jobs, rs):
     """Scores of each estimator on each split: ``(scores, n_train, n_test)``.
 
     ``scores`` has shape ``(n_estimators, n_splits)``; every estimator is
-    fitted once per split, on the same rows.
+    fitted once per split, on the same rows. One joblib task per split fits
+    all the estimators on it (the split's rows are indexed once).
     """
     X, y = _check_X_y(X, y)
     params = {} if params is None else dict(params)
     splits = _build_splits(cv, test, estimators, X, y, groups, rs)
     scorers = _scorers(estimators, scoring)
-    jobs = [
-        (i, k, train, held_out)
-        for i in range(len(estimators))
-        for k, (train, held_out) in enumerate(splits)
-    ]
     values = Parallel(n_jobs=n_jobs)(
         delayed(_fit_and_score)(
-            clone(estimators[i]), X, y, train, held_out, scorers[i], params
+            [clone(e) for e in estimators], X, y, train, held_out, scorers, params
         )
-        for i, k, train, held_out in jobs
+        for train, held_out in splits
     )
-    scores = np.asarray(values, dtype=np.float64).reshape(len(estimators), len(splits))
+    scores = np.asarray(values, dtype=np.float64).T
     if not np.all(np.isfinite(scores)):
         raise ValueError(
             "A fold score is NaN or infinite; check scoring and the estimators "
