@@ -63,8 +63,22 @@ def _is_class_target(y):
     return type_of_target(y) in ("binary", "multiclass")
 
 
+def _check_class_target(estimators, y):
+    """Classifiers need class labels: refuse a continuous ``y`` up front."""
+    if not all(is_classifier(e) for e in estimators):
+        return
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass", "multilabel-indicator"):
+        raise ValueError(
+            f"y is a {kind!r} target but the estimators are classifiers, which "
+            f"need class labels (integers or strings). Check y (a float label "
+            f"such as 2.0**63 is not an exact integer), or compare regressors."
+        )
+
+
 def _build_splits(cv, test, estimators, X, y, groups, random_state):
     """Materialised, validated (train, test) pairs for ``test``."""
+    _check_class_target(estimators, y)
     classification = all(is_classifier(e) for e in estimators) and _is_class_target(y)
     n_samples = _num_samples(X)
     if test in FIVE_BY_TWO:
