@@ -79,7 +79,7 @@ fig.tight_layout()
 
 # %%
 # Under a true null a test's p-values should be uniform. The plain test piles
-# them near 0: it "finds" a difference in about a third of the data sets. The
+# them near 0: it "finds" a difference in more than a third of the data sets. The
 # corrected test is at or below 5% (slightly conservative with 25 splits).
 #
 # Several models, Holm-adjusted
