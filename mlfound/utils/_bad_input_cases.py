@@ -170,7 +170,34 @@ BAD_INPUT_CALLS = {
         "y_score": _bad_input_data()["score"],
         "sample_weight": _bad_input_data()["weight"],
     },
+    # model comparison (issue 17)
+    "compare_models": lambda: {
+        "estimators": _comparison_models(),
+        "X": _bad_input_data()["X"],
+        "y": _bad_input_data()["y"],
+        "cv": 3,
+    },
+    "mcnemar_test": lambda: {
+        "y_true": _bad_input_data()["y"],
+        "pred_a": _bad_input_data()["pred"],
+        "pred_b": 1 - _bad_input_data()["pred"],
+    },
+    "paired_cv_test": lambda: {
+        "estimator_a": _comparison_models()["logistic"],
+        "estimator_b": _comparison_models()["dummy"],
+        "X": _bad_input_data()["X"],
+        "y": _bad_input_data()["y"],
+        "cv": 3,
+    },
 }
+
+
+def _comparison_models():
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    return {"logistic": LogisticRegression(), "dummy": DummyClassifier()}
+
 
 # Public functions that take no array and no size: nothing to mutate.
 BAD_INPUT_NO_ARRAYS = {
@@ -278,6 +305,10 @@ BAD_INPUT_FITS = {
             "positions": _bad_input_data()["positions"],
             "sample_weight": _bad_input_data()["weight"],
         },
+    },
+    "StabilitySelector": lambda: {
+        "params": {"n_resamples": 5, "alphas": 3, "random_state": 0},
+        "fit": {"X": _bad_input_data()["X"], "y": _bad_input_data()["y"]},
     },
     "TargetEncoder": lambda: {
         "params": {"cv": 2},
@@ -732,6 +763,30 @@ BAD_INPUT_ALLOWED = {
     ("check_feature_names_in", "input_features:nan"): (
         "like scikit-learn's helper it returns the given names as an object "
         "array; they index nothing"
+    ),
+    **_allow(
+        "paired_cv_test",
+        ["y"],
+        _EXTREME_LABELS,
+        "any integer is a class label of the compared classifiers; the fold "
+        "scores must be finite",
+    ),
+    **_allow(
+        "compare_models",
+        ["y"],
+        _EXTREME_LABELS,
+        "any integer is a class label of the compared classifiers; the fold "
+        "scores must be finite",
+    ),
+    **_allow(
+        "mcnemar_test",
+        ["y_true", "pred_a", "pred_b"],
+        ("float_2**63", *_EXTREME_LABELS),
+        "labels are only compared for equality: any integer is a label",
+    ),
+    ("StabilitySelector", "fit:y:float_2**63"): (
+        "a float target with a large value is a valid continuous target (the "
+        "default estimator is then a Lasso)"
     ),
     ("check_finite_target", "y:empty"): _EMPTY_HELPER,
     ("check_positive_integers", "values:empty"): _EMPTY_HELPER,

@@ -12,6 +12,8 @@ below only *adjust* that: keep them short, and give a reason for every entry.
 TEST_PARAMS = {
     # 3 folds instead of 5: same code paths, fewer inner fits.
     "CostSensitiveThresholdClassifier": {"cv": 3},
+    # 10 subsamples on a 5-point grid instead of 100 x 20: same code paths.
+    "StabilitySelector": {"n_resamples": 10, "alphas": 5},
 }
 
 # Checks that are expected to fail, with the reason, per estimator class name:
