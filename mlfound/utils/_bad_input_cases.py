@@ -252,6 +252,17 @@ BAD_INPUT_FITS = {
             "sample_weight": _bad_input_data()["weight"],
         },
     },
+    # leakage-safe features (lag/rolling, out-of-fold model outputs)
+    "LagFeatures": lambda: {
+        "params": {
+            "lags": (1, 2),
+            "windows": (3,),
+            "id_column": 0,
+            "aggregations": ("mean", "std", "min"),
+            "fill_value": 0.0,
+        },
+        "fit": {"X": _bad_input_data()["X"]},
+    },
     "TargetEncoder": lambda: {
         "params": {"cv": 2},
         "fit": {
@@ -539,6 +550,12 @@ BAD_INPUT_ALLOWED = {
     **_allow("OrdinalLogisticRegression", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("CumulativeBinaryClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("TargetEncoder", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    **_allow(
+        "LagFeatures",
+        ["fit:X", "predict:X"],
+        ["nan"],
+        "NaN is a missing value: windows skip it, as pandas does",
+    ),
     ("TargetEncoder", "fit:y:float_2**63"): (
         "a float target with a large value is a valid continuous target"
     ),
