@@ -263,6 +263,14 @@ BAD_INPUT_FITS = {
         },
         "fit": {"X": _bad_input_data()["X"]},
     },
+    "OutOfFoldTransformer": lambda: {
+        "params": {"cv": 3},
+        "fit": {
+            "X": _bad_input_data()["X"],
+            "y": _bad_input_data()["y"],
+            "sample_weight": _bad_input_data()["weight"],
+        },
+    },
     "TargetEncoder": lambda: {
         "params": {"cv": 2},
         "fit": {
@@ -550,6 +558,7 @@ BAD_INPUT_ALLOWED = {
     **_allow("OrdinalLogisticRegression", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("CumulativeBinaryClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("TargetEncoder", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    **_allow("OutOfFoldTransformer", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow(
         "LagFeatures",
         ["fit:X", "predict:X"],

@@ -34,7 +34,16 @@ _ROW_DEPENDENT = (
     "a row's lag and window features are the values of the rows before it in "
     "its entity: reordering or subsetting the rows changes them by design"
 )
+_OUT_OF_FOLD = (
+    "fit_transform returns out-of-fold predictions and transform those of the "
+    "model refit on all rows (the leakage-safe contract, as TargetEncoder's): "
+    "they differ by design"
+)
 EXPECTED_FAILED_CHECKS = {
+    "OutOfFoldTransformer": {
+        "check_transformer_general": _OUT_OF_FOLD,
+        "check_transformer_data_not_an_array": _OUT_OF_FOLD,
+    },
     "LagFeatures": {
         "check_transformer_general": _HISTORY_TRANSFORM,
         "check_transformer_data_not_an_array": _HISTORY_TRANSFORM,
