@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from mlfound.preprocessing._lag_features_fast import (
     _ewm_states,
     _lag_window_features,
+    _stable_group_order,
     _tail_lengths,
 )
 from mlfound.preprocessing._lag_features_spec import (
@@ -352,10 +353,9 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         n, n_cols = values.shape
         self._spec = spec
         self._time_kind = kind
-        if times is None:
-            order = np.argsort(codes, kind="stable")
-        else:
-            order = np.lexsort([times, codes])
+        n_groups = int(codes.max(initial=-1)) + 1
+        within = np.arange(n) if times is None else np.argsort(times, kind="stable")
+        order = _stable_group_order(codes, n_groups, within.astype(np.intp))
         values = values[order]
         sorted_codes = codes[order]
         seg_starts = _segments(sorted_codes)

@@ -370,3 +370,24 @@ def _lag_window_features(
                         out[row, col + j] = ewm[j, 0]
                     else:
                         out[row, col + j] = np.nan
+
+
+@njit
+def _stable_group_order(codes, n_groups, order):
+    """``order`` stably re-sorted by ``codes[order]`` (a counting sort, O(n)).
+
+    ``order`` is the row order within groups (e.g. by time); the result
+    lists the rows of group 0, then group 1, ..., each in that order.
+    """
+    counts = np.zeros(n_groups + 1, dtype=np.int64)
+    for i in range(codes.shape[0]):
+        counts[codes[i] + 1] += 1
+    for g in range(n_groups):
+        counts[g + 1] += counts[g]
+    out = np.empty(order.shape[0], dtype=np.intp)
+    for i in range(order.shape[0]):
+        r = order[i]
+        g = codes[r]
+        out[counts[g]] = r
+        counts[g] += 1
+    return out
