@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from mlfound.preprocessing._lag_features_fast import (
     _ewm_states,
     _lag_window_features,
+    _sort_segments_by_time,
     _stable_group_order,
     _tail_lengths,
 )
@@ -354,11 +355,12 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self._spec = spec
         self._time_kind = kind
         n_groups = int(codes.max(initial=-1)) + 1
-        within = np.arange(n) if times is None else np.argsort(times, kind="stable")
-        order = _stable_group_order(codes, n_groups, within.astype(np.intp))
-        values = values[order]
+        order = _stable_group_order(codes, n_groups, np.arange(n, dtype=np.intp))
         sorted_codes = codes[order]
         seg_starts = _segments(sorted_codes)
+        if times is not None:
+            _sort_segments_by_time(order, times, seg_starts)
+        values = values[order]
         n_seg = seg_starts.shape[0] - 1
         if times is not None:
             times = times[order]

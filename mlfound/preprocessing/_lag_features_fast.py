@@ -391,3 +391,29 @@ def _stable_group_order(codes, n_groups, order):
         out[counts[g]] = r
         counts[g] += 1
     return out
+
+
+@njit
+def _sort_segments_by_time(order, times, seg_starts):
+    """Stably sort the rows of each segment of ``order`` by ``times``.
+
+    Entities are short next to the whole panel, so sorting each one is
+    cheaper than a global stable sort; rows already in time order (the
+    usual case) are detected and left alone.
+    """
+    for s in range(seg_starts.shape[0] - 1):
+        a, b = seg_starts[s], seg_starts[s + 1]
+        ordered = True
+        for i in range(a + 1, b):
+            if times[order[i]] < times[order[i - 1]]:
+                ordered = False
+                break
+        if ordered:
+            continue
+        seg = order[a:b].copy()
+        key = np.empty(b - a, dtype=times.dtype)
+        for i in range(b - a):
+            key[i] = times[seg[i]]
+        perm = np.argsort(key, kind="mergesort")
+        for i in range(b - a):
+            order[a + i] = seg[perm[i]]
