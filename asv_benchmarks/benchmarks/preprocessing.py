@@ -257,6 +257,105 @@ def headline(n_samples=N_SAMPLES, repeats=3, peers=("sklearn",), kinds=None):
     print(f"(max RSS of this process {resource.getrusage(0).ru_maxrss / 1024:.0f} MiB)")
 
 
+# ------------------------------------------------------------- lag features
+#
+# LagFeatures against the pandas chain a user writes by hand: a panel of
+# N_ENTITIES entities (N_LAG_ROWS rows in all, rows shuffled), 3 lags and 3
+# row windows (mean) of one value column. Headline ratio (interleaved, best
+# of several repeats)::
+#
+#     python asv_benchmarks/benchmarks/preprocessing.py lag [n_rows]
+
+N_LAG_ROWS = 10_000_000
+N_ENTITIES = 100_000
+LAGS = (1, 2, 7)
+WINDOWS = (7, 14, 28)
+
+
+@lru_cache(maxsize=2)
+def make_panel(n_rows, n_entities=N_ENTITIES):
+    """A shuffled panel: ``id``, integer time ``t`` and a random walk ``x``."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, n_entities, n_rows)
+    t = rng.permutation(n_rows)  # distinct times, any order
+    x = rng.normal(size=n_rows).cumsum()
+    return pd.DataFrame({"id": ids, "t": t, "x": x})
+
+
+def lag_features_mlfound(df):
+    from mlfound.preprocessing import LagFeatures
+
+    est = LagFeatures(
+        columns=["x"], lags=LAGS, windows=WINDOWS, id_column="id", time_column="t"
+    )
+    return est.fit_transform(df)
+
+
+def lag_features_pandas(df):
+    data = df.sort_values(["id", "t"], kind="stable")
+    g = data.groupby("id", sort=False)["x"]
+    out = {f"x_lag{k}": g.shift(k) for k in LAGS}
+    shifted = g.shift(1)
+    by = data["id"]
+    for w in WINDOWS:
+        out[f"x_mean{w}"] = (
+            shifted.groupby(by, sort=False)
+            .rolling(w, min_periods=1)
+            .mean()
+            .reset_index(level=0, drop=True)
+        )
+    import pandas as pd
+
+    return pd.DataFrame(out).loc[df.index].to_numpy()
+
+
+class LagFeaturesPanel(Benchmark):
+    """fit_transform of 3 lags + 3 rolling means on a 1e7-row panel."""
+
+    param_names = ["implementation"]
+    params = (["mlfound", "pandas"],)
+    timeout = 1800
+
+    def setup(self, implementation):
+        self.df = make_panel(N_LAG_ROWS)
+        self.func = {"mlfound": lag_features_mlfound, "pandas": lag_features_pandas}[
+            implementation
+        ]
+        self.func(self.df.iloc[:1000])
+
+    def time_fit_transform(self, implementation):
+        self.func(self.df)
+
+    def peakmem_fit_transform(self, implementation):
+        self.func(self.df)
+
+
+def lag_headline(n_rows=N_LAG_ROWS, repeats=3):
+    """Print the pandas/mlfound ratio, checking the results agree first."""
+    df = make_panel(n_rows, min(N_ENTITIES, max(1, n_rows // 100)))
+    a, b = lag_features_mlfound(df), lag_features_pandas(df)
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    wall, cpu = _best_times(
+        {"mlfound": partial(lag_features_mlfound, df),
+         "pandas": partial(lag_features_pandas, df)},
+        repeats,
+    )  # fmt: skip
+    for clock, t in (("wall", wall), ("cpu", cpu)):
+        print(
+            f"{n_rows} rows {clock}: mlfound {t['mlfound']:.2f} s, pandas "
+            f"{t['pandas']:.2f} s, ratio {t['pandas'] / t['mlfound']:.1f}x"
+        )
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "lag":
+    lag_headline(
+        int(sys.argv[2]) if len(sys.argv) > 2 else N_LAG_ROWS,
+        repeats=int(sys.argv[3]) if len(sys.argv) > 3 else 3,
+    )
+    sys.exit(0)
+
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else N_SAMPLES
     peers = tuple(sys.argv[2].split(",")) if len(sys.argv) > 2 else ("sklearn",)

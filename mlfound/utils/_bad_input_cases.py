@@ -310,6 +310,25 @@ BAD_INPUT_FITS = {
         "params": {"n_resamples": 5, "alphas": 3, "random_state": 0},
         "fit": {"X": _bad_input_data()["X"], "y": _bad_input_data()["y"]},
     },
+    # leakage-safe features (lag/rolling, out-of-fold model outputs)
+    "LagFeatures": lambda: {
+        "params": {
+            "lags": (1, 2),
+            "windows": (3,),
+            "id_column": 0,
+            "aggregations": ("mean", "std", "min"),
+            "fill_value": 0.0,
+        },
+        "fit": {"X": _bad_input_data()["X"]},
+    },
+    "OutOfFoldTransformer": lambda: {
+        "params": {"cv": 3},
+        "fit": {
+            "X": _bad_input_data()["X"],
+            "y": _bad_input_data()["y"],
+            "sample_weight": _bad_input_data()["weight"],
+        },
+    },
     "TargetEncoder": lambda: {
         "params": {"cv": 2},
         "fit": {
@@ -674,6 +693,13 @@ BAD_INPUT_ALLOWED = {
     **_allow("ConditionalOrdinalClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("OrdinalCutPointClassifier", ["fit:y"], _EXTREME_LABELS, _LABELS),
     **_allow("TargetEncoder", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    **_allow("OutOfFoldTransformer", ["fit:y"], _EXTREME_LABELS, _LABELS),
+    **_allow(
+        "LagFeatures",
+        ["fit:X", "predict:X"],
+        ["nan"],
+        "NaN is a missing value: windows skip it, as pandas does",
+    ),
     ("TargetEncoder", "fit:y:float_2**63"): (
         "a float target with a large value is a valid continuous target"
     ),

@@ -14,6 +14,9 @@ TEST_PARAMS = {
     "CostSensitiveThresholdClassifier": {"cv": 3},
     # 10 subsamples on a 5-point grid instead of 100 x 20: same code paths.
     "StabilitySelector": {"n_resamples": 10, "alphas": 5},
+    # the first row has no history: 0 instead of NaN for the downstream
+    # LogisticRegression of the pipeline checks
+    "LagFeatures": {"fill_value": 0.0},
 }
 
 # Checks that are expected to fail, with the reason, per estimator class name:
@@ -24,7 +27,31 @@ _STRING_LABELS_NEED_ORDER = (
     "model refuses to guess one from the alphabet and raises a ValueError "
     "asking for `categories` (or an ordered pandas Categorical)"
 )
+_HISTORY_TRANSFORM = (
+    "transform continues the fitted history: it treats X as the period after "
+    "the fitted rows, so fit(X).transform(X) differs from fit_transform(X) by "
+    "design (using fit_transform's values for X would be the leak)"
+)
+_ROW_DEPENDENT = (
+    "a row's lag and window features are the values of the rows before it in "
+    "its entity: reordering or subsetting the rows changes them by design"
+)
+_OUT_OF_FOLD = (
+    "fit_transform returns out-of-fold predictions and transform those of the "
+    "model refit on all rows (the leakage-safe contract, as TargetEncoder's): "
+    "they differ by design"
+)
 EXPECTED_FAILED_CHECKS = {
+    "OutOfFoldTransformer": {
+        "check_transformer_general": _OUT_OF_FOLD,
+        "check_transformer_data_not_an_array": _OUT_OF_FOLD,
+    },
+    "LagFeatures": {
+        "check_transformer_general": _HISTORY_TRANSFORM,
+        "check_transformer_data_not_an_array": _HISTORY_TRANSFORM,
+        "check_methods_sample_order_invariance": _ROW_DEPENDENT,
+        "check_methods_subset_invariance": _ROW_DEPENDENT,
+    },
     "CostSensitiveThresholdClassifier": {
         "check_classifiers_train": (
             "predict thresholds the scores at the tuned best_threshold_, not at "
