@@ -1,4 +1,4 @@
-"""pairwise_loss against the worked example, a brute-force pair loop and finite differences."""
+"""pairwise_loss: worked example, brute-force pair loop, finite differences."""
 
 import math
 
@@ -71,12 +71,16 @@ def _discounts(y, s, rows, k):
 
 def test_worked_example_is_the_mean_pairwise_hinge():
     y = [3, 2, 1, 0]
-    value, grad = pairwise_loss(y, [0.9, 0.7, 0.4, 0.1], loss="hinge")
-    assert value == pytest.approx(0.55)
-    value, _ = pairwise_loss(y, [0.2, 0.5, 0.8, 0.9], loss="hinge")
-    assert value == pytest.approx(1.40)
-    # (1 - 0.2) + (1 - 0.5) + (1 - 0.8) + (1 - 0.3) + (1 - 0.6) + (1 - 0.3) = 3.3
-    assert 6 * 0.55 == pytest.approx(3.3)
+    for scores, expected in [([0.9, 0.7, 0.4, 0.1], 0.55), ([0.2, 0.5, 0.8, 0.9], 1.40)]:
+        value, _ = pairwise_loss(y, scores, loss="hinge")
+        hinges = [
+            max(0.0, 1.0 - (scores[i] - scores[j]))
+            for i in range(4)
+            for j in range(i + 1, 4)  # rel_i > rel_j for the 6 pairs i < j
+        ]
+        assert value == pytest.approx(np.mean(hinges))
+        assert value == pytest.approx(expected)
+    _, grad = pairwise_loss(y, [0.9, 0.7, 0.4, 0.1], loss="hinge")
     # each document is in 3 active pairs: -3/6 for the best, +3/6 for the worst
     np.testing.assert_allclose(grad, [-0.5, -1 / 6, 1 / 6, 0.5])
 
