@@ -71,7 +71,8 @@ def _discounts(y, s, rows, k):
 
 def test_worked_example_is_the_mean_pairwise_hinge():
     y = [3, 2, 1, 0]
-    for scores, expected in [([0.9, 0.7, 0.4, 0.1], 0.55), ([0.2, 0.5, 0.8, 0.9], 1.40)]:
+    cases = [([0.9, 0.7, 0.4, 0.1], 0.55), ([0.2, 0.5, 0.8, 0.9], 1.40)]
+    for scores, expected in cases:
         value, _ = pairwise_loss(y, scores, loss="hinge")
         hinges = [
             max(0.0, 1.0 - (scores[i] - scores[j]))
