@@ -29,14 +29,6 @@ RANKNET, HINGE, LAMBDARANK, SOFTMAX = 0, 1, 2, 3
 
 
 @njit
-def _softplus(z):
-    """``log(1 + exp(z))`` without overflow."""
-    if z > 0.0:
-        return z + math.log1p(math.exp(-z))
-    return math.log1p(math.exp(z))
-
-
-@njit
 def _pair_pass(
     scores, y, row_weight, ips, offsets, loss, margin, discount, inv_idcg, grad
 ):
@@ -79,13 +71,15 @@ def _pair_pass(
                     w *= abs(yi - y[j]) * abs(discount[i] - discount[j]) * inv_idcg[q]
                     if w == 0.0:
                         continue
-                total += w * _softplus(-d)
-                # d/dd log(1 + exp(-d)) = -1 / (1 + exp(d))
+                # log(1 + exp(-d)) and its derivative -1 / (1 + exp(d)), from
+                # one exponential that cannot overflow
+                e = math.exp(-abs(d))
                 if d > 0.0:
-                    e = math.exp(-d)
+                    total += w * math.log1p(e)
                     g = -w * e / (1.0 + e)
                 else:
-                    g = -w / (1.0 + math.exp(d))
+                    total += w * (math.log1p(e) - d)
+                    g = -w / (1.0 + e)
                 gi += g
                 grad[j] -= g
             grad[i] += gi

@@ -251,7 +251,7 @@ class LinearRanker(BaseEstimator):
         """
         return self.decision_function(X)
 
-    def score(self, X, y, groups=None):
+    def score(self, X, y, groups=None, sample_weight=None):
         """Mean NDCG@k over the queries (:func:`~mlfound.metrics.grouped_ndcg_score`).
 
         Parameters
@@ -263,6 +263,9 @@ class LinearRanker(BaseEstimator):
         groups : array-like of shape (n_samples,), default=None
             Query of each row (``None``: one query). Routed as metadata with
             ``set_score_request(groups=True)``.
+        sample_weight : None
+            Not supported (every query counts once in the mean); present so
+            that a ``Pipeline`` can pass its default ``None``.
 
         Returns
         -------
@@ -270,6 +273,12 @@ class LinearRanker(BaseEstimator):
             Mean NDCG@k in [0, 1] (a query without relevant document
             counts 0).
         """
+        if sample_weight is not None:
+            raise ValueError(
+                "LinearRanker.score does not take sample_weight: NDCG@k is "
+                "averaged over queries, each counting once. Score a subset of "
+                "the queries instead."
+            )
         scores = self.decision_function(X)
         y = check_relevance(y, n_samples=scores.shape[0])
         codes = group_codes(groups, scores.shape[0])
