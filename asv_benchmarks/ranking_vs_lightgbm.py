@@ -44,7 +44,7 @@ def _linear(loss="ranknet", **fit):
 
 
 def run(seed, n_queries):
-    logs = make_search_logs(n_queries, random_state=seed)
+    logs = make_search_logs(10 * n_queries, random_state=seed)
     train = logs.query_id < n_queries // 2
     test = ~train
     X, q = logs.X[train], logs.query_id[train]

@@ -36,7 +36,7 @@ TOL = 1e-4
 
 @lru_cache(maxsize=2)
 def search_logs(n_queries):
-    logs = make_search_logs(n_queries, random_state=0)
+    logs = make_search_logs(10 * n_queries, random_state=0)
     return logs.X, logs.relevance.astype(np.float64), logs.query_id
 
 
@@ -138,7 +138,7 @@ class RankerFit(Benchmark):
 _COLD_SCRIPT = """
 from mlfound.datasets import make_search_logs
 from mlfound.ranking import LinearRanker
-logs = make_search_logs(1_000, random_state=0)
+logs = make_search_logs(10_000, random_state=0)
 LinearRanker().fit(logs.X, logs.relevance, groups=logs.query_id)
 """
 

@@ -60,7 +60,7 @@ models = {
 }
 ndcg = {name: [] for name in models}
 for seed in seeds:
-    logs = make_search_logs(2000, random_state=seed)
+    logs = make_search_logs(20_000, random_state=seed)
     train, test = logs.query_id < 1000, logs.query_id >= 1000
     for name, fit in models.items():
         model = fit(logs.X[train], logs.relevance[train], logs.query_id[train])
@@ -96,7 +96,7 @@ for name, values in ndcg.items():
 # 2. take each row's propensity, ``propensity_`` at its position;
 # 3. fit :class:`~mlfound.ranking.LinearRanker` on the clicks with
 #    ``propensity=``.
-logs = make_search_logs(8000, random_state=0)
+logs = make_search_logs(80_000, random_state=0)
 train, test = logs.query_id < 4000, logs.query_id >= 4000
 X, clicks, q = logs.X[train], logs.y[train], logs.query_id[train]
 positions = logs.positions[train]

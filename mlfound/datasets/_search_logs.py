@@ -13,7 +13,7 @@ _DESCR = """\
 Simulated search logs: graded relevance and position-biased clicks
 ------------------------------------------------------------------
 
-Each of ``n_queries`` queries returns ``n_documents`` documents. A document's
+Each query returns ``n_documents`` documents (``n_samples`` rows in all). A document's
 features are ``x = z + m_q``: its own part ``z ~ N(0, I)`` plus an offset
 ``m_q`` shared by every document of its query (query-dependent feature
 scales, as BM25 scores vary between queries), of size ``query_shift`` and
@@ -39,7 +39,7 @@ _GRADE_QUANTILES = (0.40, 0.70, 0.87, 0.96)
 
 @validate_params(
     {
-        "n_queries": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_samples": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_documents": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_features": [Interval(numbers.Integral, 2, None, closed="left")],
         "query_shift": [Interval(numbers.Real, 0, None, closed="left")],
@@ -54,7 +54,7 @@ _GRADE_QUANTILES = (0.40, 0.70, 0.87, 0.96)
     prefer_skip_nested_validation=True,
 )
 def make_search_logs(
-    n_queries=1000,
+    n_samples=10_000,
     *,
     n_documents=10,
     n_features=10,
@@ -70,7 +70,8 @@ def make_search_logs(
     """Generate search logs: graded relevance per query and position-biased clicks.
 
     Rows are query-document pairs, grouped by ``query_id`` (documents of a
-    query in generation order, not in displayed order). The truth that
+    query in generation order, not in displayed order), ``n_documents`` per
+    query (the last query may hold fewer). The truth that
     produced the logs is returned with them: the graded relevance, the
     examination propensity of each position and whether each document was
     examined.
@@ -79,8 +80,8 @@ def make_search_logs(
 
     Parameters
     ----------
-    n_queries : int, default=1000
-        Number of queries.
+    n_samples : int, default=10_000
+        Number of rows (query-document pairs), at least 2.
     n_documents : int, default=10
         Documents (and positions) per query.
     n_features : int, default=10
@@ -107,7 +108,7 @@ def make_search_logs(
     data : :class:`~sklearn.utils.Bunch`
         Dictionary-like object with the attributes:
 
-        X : ndarray of shape (n_queries * n_documents, n_features)
+        X : ndarray of shape (n_samples, n_features)
             Document features.
         y : ndarray of shape (n_samples,), int64
             Clicks (0 or 1).
@@ -137,18 +138,19 @@ def make_search_logs(
     --------
     >>> import numpy as np
     >>> from mlfound.datasets import make_search_logs
-    >>> logs = make_search_logs(n_queries=500, random_state=0)
+    >>> logs = make_search_logs(5000, random_state=0)
     >>> logs.X.shape, np.bincount(logs.relevance).size
     ((5000, 10), 5)
     >>> ctr = [logs.y[logs.positions == k].mean() for k in (1, 10)]
     >>> bool(ctr[0] > 5 * ctr[1])
     True
     """
-    n_samples = int(n_queries) * int(n_documents)
     check_output_size(
         "make_search_logs",
-        n_queries__n_documents__n_features=n_samples * (int(n_features) + 10),
+        n_samples__n_features=int(n_samples) * (int(n_features) + 10),
+        n_documents=2 * int(n_documents),
     )
+    n_queries = -(-n_samples // n_documents)
     rng = check_random_state(random_state)
     coef = _unit(rng.standard_normal(n_features))
     v = _orthogonal(rng.standard_normal(n_features), coef)
@@ -159,6 +161,7 @@ def make_search_logs(
     )
 
     query_id = np.repeat(np.arange(n_queries, dtype=np.int64), n_documents)
+    query_id = query_id[:n_samples]
     offsets = query_shift * (
         rng.standard_normal(n_queries)[:, None] * shift_dir
         + 0.3 * rng.standard_normal((n_queries, n_features))
@@ -176,8 +179,9 @@ def make_search_logs(
 
     log_score = Z @ policy_coef + policy_noise * rng.standard_normal(n_samples)
     order = np.lexsort((-log_score, query_id))
+    first = np.searchsorted(query_id, query_id[order], side="left")
     positions = np.empty(n_samples, dtype=np.int64)
-    positions[order] = np.tile(np.arange(1, n_documents + 1), n_queries)
+    positions[order] = np.arange(n_samples) - first + 1
 
     propensity = 1.0 / np.arange(1, n_documents + 1, dtype=np.float64) ** exponent
     attractiveness = click_noise + (1.0 - click_noise) * (2.0**relevance - 1) / 15.0

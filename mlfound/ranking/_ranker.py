@@ -121,7 +121,7 @@ class LinearRanker(BaseEstimator):
     --------
     >>> from mlfound.datasets import make_search_logs
     >>> from mlfound.ranking import LinearRanker
-    >>> logs = make_search_logs(n_queries=200, random_state=0)
+    >>> logs = make_search_logs(2000, random_state=0)
     >>> ranker = LinearRanker().fit(logs.X, logs.relevance, groups=logs.query_id)
     >>> ranker.coef_.shape
     (10,)

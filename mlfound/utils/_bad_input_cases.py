@@ -657,8 +657,8 @@ BAD_INPUT_CALLS["pairwise_loss"] = lambda: {
     **_ranking_kwargs(),
     "scores": _bad_input_data()["score"],
 }
-BAD_INPUT_CALLS["make_search_logs"] = lambda: {"n_queries": 10, "random_state": 0}
-BAD_INPUT_SCALARS["make_search_logs"] = ("n_queries", "n_documents", "n_features")
+BAD_INPUT_CALLS["make_search_logs"] = lambda: {"n_samples": 100, "random_state": 0}
+BAD_INPUT_SCALARS["make_search_logs"] = ("n_samples", "n_documents", "n_features")
 BAD_INPUT_FITS["LinearRanker"] = lambda: {
     "params": {},
     "fit": {"X": _bad_input_data()["X"], **_ranking_kwargs()},

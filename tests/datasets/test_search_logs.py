@@ -8,7 +8,7 @@ from mlfound.datasets import make_search_logs
 
 @pytest.fixture(scope="module")
 def logs():
-    return make_search_logs(20_000, random_state=0)
+    return make_search_logs(200_000, random_state=0)
 
 
 def test_shapes_groups_and_positions(logs):
@@ -65,7 +65,13 @@ def test_query_offsets_move_features_but_not_relevance(logs):
 
 
 def test_seed_reproduces():
-    a = make_search_logs(50, random_state=3)
-    b = make_search_logs(50, random_state=3)
+    a = make_search_logs(500, random_state=3)
+    b = make_search_logs(500, random_state=3)
     for name in ("X", "y", "relevance", "positions", "examined"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_last_query_may_be_shorter():
+    logs = make_search_logs(25, n_documents=10, random_state=0)
+    np.testing.assert_array_equal(np.bincount(logs.query_id), [10, 10, 5])
+    np.testing.assert_array_equal(np.sort(logs.positions[20:]), np.arange(1, 6))

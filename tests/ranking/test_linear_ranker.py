@@ -33,7 +33,7 @@ def _ndcg(logs, rows, scores):
 def test_ranker_beats_pointwise_classifiers_on_held_out_ndcg(loss):
     margins = []
     for seed in SEEDS:
-        logs = make_search_logs(200, random_state=seed)
+        logs = make_search_logs(2_000, random_state=seed)
         train, test = _split(logs)
         X, rel, q = logs.X, logs.relevance, logs.query_id
         relevant = rel >= 2  # what a pointwise click/relevance classifier sees
@@ -49,7 +49,7 @@ def test_ranker_beats_pointwise_classifiers_on_held_out_ndcg(loss):
 
 def test_ranker_on_binary_labels_still_beats_logistic_regression():
     for seed in SEEDS:
-        logs = make_search_logs(200, random_state=seed)
+        logs = make_search_logs(2_000, random_state=seed)
         train, test = _split(logs)
         X, q, relevant = logs.X, logs.query_id, (logs.relevance >= 2).astype(int)
         ranker = LinearRanker().fit(X[train], relevant[train], groups=q[train])
@@ -61,7 +61,7 @@ def test_ranker_on_binary_labels_still_beats_logistic_regression():
 
 def test_ips_ranker_beats_naive_and_is_close_to_ranker_on_true_relevance():
     for seed in SEEDS:
-        logs = make_search_logs(4000, random_state=seed)
+        logs = make_search_logs(40_000, random_state=seed)
         train, test = _split(logs)
         X, clicks, q = logs.X[train], logs.y[train], logs.query_id[train]
         propensity = logs.propensity[logs.positions[train] - 1]
@@ -78,7 +78,7 @@ def test_ips_ranker_beats_naive_and_is_close_to_ranker_on_true_relevance():
 
 def test_recipe_from_one_click_log():
     """Estimate the propensities on the log, then fit the ranker with them."""
-    logs = make_search_logs(1000, random_state=3)
+    logs = make_search_logs(10_000, random_state=3)
     train, test = _split(logs)
     X, clicks, q, positions = (
         logs.X[train],
@@ -100,7 +100,7 @@ def test_recipe_from_one_click_log():
 
 
 def test_fitted_coef_is_a_stationary_point_of_the_public_loss():
-    logs = make_search_logs(60, random_state=0)
+    logs = make_search_logs(600, random_state=0)
     X, y, q = logs.X, logs.relevance, logs.query_id
     w = np.linspace(0.5, 1.5, y.size)
     p = logs.propensity[logs.positions - 1]
@@ -121,7 +121,7 @@ def test_fitted_coef_is_a_stationary_point_of_the_public_loss():
 
 
 def test_pipeline_and_grid_search_over_groups_with_metadata_routing():
-    logs = make_search_logs(120, random_state=0)
+    logs = make_search_logs(1_200, random_state=0)
     X, y, q = logs.X, logs.relevance, logs.query_id
     with sklearn.config_context(enable_metadata_routing=True):
         ranker = (
@@ -150,7 +150,7 @@ def test_pipeline_and_grid_search_over_groups_with_metadata_routing():
 
 
 def test_groups_none_is_one_query_and_labels_and_row_order_do_not_matter():
-    logs = make_search_logs(30, random_state=1)
+    logs = make_search_logs(300, random_state=1)
     X, y, q = logs.X, logs.relevance, logs.query_id
     ones = LinearRanker().fit(X, y)
     same = LinearRanker().fit(X, y, groups=np.zeros(y.size))
@@ -176,7 +176,7 @@ def test_query_of_thousands_of_documents():
 def test_lambdarank_targets_the_top_of_the_ranking():
     # LambdaRank's NDCG@k weights should not rank the top worse than RankNet
     for seed in SEEDS:
-        logs = make_search_logs(200, random_state=seed)
+        logs = make_search_logs(2_000, random_state=seed)
         train, test = _split(logs)
         X, rel, q = logs.X, logs.relevance, logs.query_id
         scores = [
@@ -199,7 +199,7 @@ def test_lambdarank_targets_the_top_of_the_ranking():
     ],
 )
 def test_bad_fit_input_names_the_argument(fit, name):
-    logs = make_search_logs(5, random_state=0)
+    logs = make_search_logs(50, random_state=0)
     kwargs = {
         "y": logs.relevance.copy(),
         "groups": logs.query_id,
