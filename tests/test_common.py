@@ -47,9 +47,18 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+def _is_predictor(estimator):
+    """Classifiers, regressors and other models that predict (rankers)."""
+    return (
+        is_classifier(estimator)
+        or is_regressor(estimator)
+        or not hasattr(estimator, "transform")
+    )
+
+
 def _as_predictor(estimator):
     """A transformer is followed by a classifier so that it can be scored."""
-    if is_classifier(estimator) or is_regressor(estimator):
+    if _is_predictor(estimator):
         return estimator
     return make_pipeline(estimator, LogisticRegression())
 
@@ -81,7 +90,7 @@ def test_clone_and_pickle_round_trip(estimator):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=ESTIMATOR_IDS)
 def test_in_pipeline(estimator):
     X, y = _fit_data(estimator)
-    if is_classifier(estimator) or is_regressor(estimator):
+    if _is_predictor(estimator):
         pipe = make_pipeline(StandardScaler(), clone(estimator))
     else:
         pipe = _as_predictor(clone(estimator))

@@ -11,6 +11,7 @@ from mlfound.datasets._click_logs import make_click_logs
 from mlfound.datasets._fraud import make_fraud
 from mlfound.datasets._high_cardinality import make_high_cardinality
 from mlfound.datasets._imbalanced import make_imbalanced
+from mlfound.datasets._search_logs import make_search_logs
 from mlfound.datasets._star_ratings import make_star_ratings
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "make_fraud",
     "make_high_cardinality",
     "make_imbalanced",
+    "make_search_logs",
     "make_star_ratings",
 ]

@@ -825,6 +825,48 @@ BAD_INPUT_ALLOWED = {
     ),
 }
 
+
+# Learning to rank (mlfound.ranking, make_search_logs): graded relevance 0-4
+# in query groups of 5 rows, per-row propensities.
+def _ranking_kwargs():
+    d = _bad_input_data()
+    return {
+        "y": d["stars"] - 1,
+        "groups": d["query"],
+        "sample_weight": d["weight"],
+        "propensity": d["propensity"],
+    }
+
+
+BAD_INPUT_CALLS["pairwise_loss"] = lambda: {
+    **_ranking_kwargs(),
+    "scores": _bad_input_data()["score"],
+}
+BAD_INPUT_CALLS["make_search_logs"] = lambda: {"n_samples": 100, "random_state": 0}
+BAD_INPUT_SCALARS["make_search_logs"] = ("n_samples", "n_documents", "n_features")
+BAD_INPUT_FITS["LinearRanker"] = lambda: {
+    "params": {},
+    "fit": {"X": _bad_input_data()["X"], **_ranking_kwargs()},
+}
+for _name, _y in (("pairwise_loss", "y"), ("LinearRanker", "fit:y")):
+    BAD_INPUT_ALLOWED.update(
+        _allow(
+            _name,
+            [_y],
+            ("float_2**63", "uint64_2**63", "uint64_max"),
+            "graded relevance may be any non-negative number",
+        )
+    )
+    BAD_INPUT_ALLOWED.update(
+        _allow(
+            _name,
+            [_y.replace("y", "groups")],
+            ("float_2**63", *_EXTREME_LABELS),
+            _QUERY_IDS,
+        )
+    )
+
+
 # scikit-learn's own messages for X and y of an estimator (from validate_data
 # and check_classification_targets, before mlfound sees the data): they do not
 # always name the argument, but every scikit-learn user knows them.
