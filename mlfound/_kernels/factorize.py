@@ -229,7 +229,9 @@ def factorize(values):
         empty = np.empty(0, np.float64 if values.dtype.kind == "f" else np.int64)
         return np.empty(0, dtype=np.int32), empty
     if values.dtype == np.uint64:
-        if values.max() > _INT64_MAX:
+        # Compared as Python ints: NumPy < 2 compares uint64 with an int
+        # through float64, where 2**63 - 1 rounds up to 2**63.
+        if int(values.max()) > _INT64_MAX:
             # Values above 2**63 - 1 would wrap in int64: hash their 64-bit
             # pattern (a bijection) and sort the uniques as uint64.
             codes, keys = _factorize_hash(values.view(np.int64), None)
@@ -313,10 +315,12 @@ def _as_int64_bits(values):
 
 def _wrapping_values(values, categories):
     """Mask of the values whose int64 bits could alias a different category."""
-    big_values = values.dtype == np.uint64 and values.max() > _INT64_MAX
-    big_categories = categories.dtype == np.uint64 and categories.max() > _INT64_MAX
+    big_values = values.dtype == np.uint64 and int(values.max()) > _INT64_MAX
+    big_categories = (
+        categories.dtype == np.uint64 and int(categories.max()) > _INT64_MAX
+    )
     if big_categories and values.dtype.kind == "i":
         return values < 0  # a negative value equals no uint64 category
     if big_values and categories.dtype.kind == "i":
-        return values > _INT64_MAX  # no signed category is that large
+        return values > np.uint64(_INT64_MAX)  # no signed category is that large
     return None

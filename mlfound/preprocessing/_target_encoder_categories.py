@@ -328,7 +328,7 @@ def _common_integers(a, b):
         return a, b
     signed = a if a.dtype != np.uint64 else b
     unsigned = b if signed is a else a
-    if len(unsigned) == 0 or unsigned.max() <= np.iinfo(np.int64).max:
+    if len(unsigned) == 0 or int(unsigned.max()) <= np.iinfo(np.int64).max:
         dtype = np.int64
     elif len(signed) == 0 or signed.min() >= 0:
         dtype = np.uint64

@@ -3,7 +3,6 @@
 import warnings
 
 import numpy as np
-from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, indexable
 from sklearn.utils.metadata_routing import (
     _routing_enabled,
@@ -28,7 +27,7 @@ from mlfound.preprocessing._target_encoder_fast import (
     _ordered_encode,
     _scatter_by_class,
 )
-from mlfound.utils._cv_splits import _check_cv_splits
+from mlfound.utils._cv_splits import _check_cv_shuffled, _check_cv_splits
 
 # The dense (category, fold) table is used while it has at most this many
 # cells per row (plus a floor for small data): always for the default 5
@@ -47,12 +46,8 @@ def _folds(encoder, X, y, y_codes, n_samples, params):
     complement of its fold (``train`` is ``None`` where it is).
     """
     classifier = encoder.target_type_ != "continuous"
-    cv = check_cv(
-        encoder.cv,
-        y,
-        classifier=classifier,
-        shuffle=True,
-        random_state=encoder.random_state,
+    cv = _check_cv_shuffled(
+        encoder.cv, y, classifier=classifier, random_state=encoder.random_state
     )
     fast = _fast_folds(cv, y_codes, n_samples)
     if fast is not None:

@@ -1,6 +1,27 @@
 """Validation of user-given cross-validation splits before they index data."""
 
+import numbers
+
 import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+from sklearn.utils.multiclass import type_of_target
+
+
+def _check_cv_shuffled(cv, y, *, classifier, random_state):
+    """``check_cv``, but an integer ``cv`` gives *shuffled* folds.
+
+    The folds are those of scikit-learn >= 1.7's ``check_cv(..., shuffle=True,
+    random_state=...)``: stratified for a binary or multiclass target of a
+    classifier, plain k-fold otherwise. Written out here so that the same
+    folds come out on scikit-learn 1.6, which lacks the ``shuffle`` argument.
+    """
+    if not isinstance(cv, numbers.Integral) or isinstance(cv, bool):
+        return check_cv(cv, y, classifier=classifier)
+    stratify = (
+        classifier and y is not None and type_of_target(y) in ("binary", "multiclass")
+    )
+    splitter = StratifiedKFold if stratify else KFold
+    return splitter(int(cv), shuffle=True, random_state=random_state)
 
 
 def _split_indices(indices, n_samples, *, name, k, part):

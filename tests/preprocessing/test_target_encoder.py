@@ -1,3 +1,4 @@
+import numbers
 from functools import partial
 
 import numpy as np
@@ -45,9 +46,21 @@ def _data(target_type, n=600, seed=0):
     return X, y
 
 
+# scikit-learn's encoder takes a splitter as ``cv`` from 1.9 on; on older
+# releases (the supported floor is 1.6) the reference is unavailable.
+_SK_TAKES_SPLITTERS = "cv_object" in SkTargetEncoder._parameter_constraints["cv"]
+
+
+def _sklearn_encoder(*, cv, **params):
+    """scikit-learn's TargetEncoder with these folds, or skip if it cannot."""
+    if not isinstance(cv, numbers.Integral) and not _SK_TAKES_SPLITTERS:
+        pytest.skip("scikit-learn < 1.9's TargetEncoder takes no splitter as cv.")
+    return SkTargetEncoder(cv=cv, **params)
+
+
 def _assert_same_as_sklearn(X, y, cv, **params):
     ours = TargetEncoder(cv=cv, **params)
-    ref = SkTargetEncoder(cv=cv, **params)
+    ref = _sklearn_encoder(cv=cv, **params)
     np.testing.assert_allclose(
         ours.fit_transform(X, y), ref.fit_transform(X, y), rtol=0, atol=ATOL
     )
@@ -116,14 +129,14 @@ def test_equals_sklearn_on_a_high_cardinality_column(target_type):
 
 def test_int_cv_uses_shuffled_stratified_folds_seeded_by_random_state():
     X, y = _data("binary", seed=4)
-    ref = SkTargetEncoder(cv=StratifiedKFold(5, shuffle=True, random_state=7))
+    ref = _sklearn_encoder(cv=StratifiedKFold(5, shuffle=True, random_state=7))
     ours = TargetEncoder(cv=5, random_state=7)
     np.testing.assert_allclose(
         ours.fit_transform(X, y), ref.fit_transform(X, y), atol=ATOL
     )
     np.testing.assert_array_equal(ours.fit_transform(X, y), ours.fit_transform(X, y))
     X, y = _data("continuous", seed=4)
-    ref = SkTargetEncoder(cv=KFold(3, shuffle=True, random_state=1))
+    ref = _sklearn_encoder(cv=KFold(3, shuffle=True, random_state=1))
     ours = TargetEncoder(cv=3, random_state=1)
     np.testing.assert_allclose(
         ours.fit_transform(X, y), ref.fit_transform(X, y), atol=ATOL
@@ -233,7 +246,7 @@ def test_group_kfold_with_groups_routed_as_metadata():
     cv = GroupKFold(4)
     with sklearn.config_context(enable_metadata_routing=True):
         ours = TargetEncoder(cv=cv).fit_transform(X, y, groups=groups)
-        ref = SkTargetEncoder(cv=cv).fit_transform(X, y, groups=groups)
+        ref = _sklearn_encoder(cv=cv).fit_transform(X, y, groups=groups)
     np.testing.assert_allclose(ours, ref, atol=ATOL)
     with pytest.raises(ValueError, match="groups"):
         TargetEncoder(cv=cv).fit_transform(X, y, groups=groups)
@@ -243,7 +256,7 @@ def test_predefined_split_and_iterables_are_partitions():
     X, y = _data("continuous", seed=6)
     test_fold = np.arange(len(y)) % 3
     ours = TargetEncoder(cv=PredefinedSplit(test_fold)).fit_transform(X, y)
-    ref = SkTargetEncoder(cv=PredefinedSplit(test_fold)).fit_transform(X, y)
+    ref = _sklearn_encoder(cv=PredefinedSplit(test_fold)).fit_transform(X, y)
     np.testing.assert_allclose(ours, ref, atol=ATOL)
     splits = list(PredefinedSplit(test_fold).split())
     np.testing.assert_allclose(TargetEncoder(cv=splits).fit_transform(X, y), ref)
@@ -500,7 +513,7 @@ def test_many_folds_cell_statistics_equal_the_dense_table(
     monkeypatch.setattr(module, "_DENSE_CELLS_FLOOR", 10**12)
     dense = TargetEncoder(cv=splits).fit_transform(X, y, sample_weight=w)
     np.testing.assert_array_equal(sparse, dense)
-    ref = SkTargetEncoder(cv=splits, target_type=target_type)
+    ref = _sklearn_encoder(cv=splits, target_type=target_type)
     if not weighted:
         np.testing.assert_allclose(sparse, ref.fit_transform(X, y), atol=ATOL)
 
