@@ -18,8 +18,10 @@ An estimator fitted by (penalised) maximum likelihood inherits
     Returns the covariance of those values, in the same order, for
     ``cov_type`` "nonrobust" (the inverse of the exact, penalised Hessian of
     the negative log-likelihood) or "robust" (the sandwich
-    ``H^-1 B H^-1`` with ``B`` the sum of the outer products of the
-    per-observation scores; :func:`sandwich_covariance` computes it).
+    ``H^-1 B H^-1`` with ``B = sum_i w_i g_i g_i^T`` over the
+    per-observation score vectors ``g_i``, weights read as frequency weights
+    so that a weight of k equals k copies of the row;
+    :func:`sandwich_covariance` computes it).
 
 The mixin then gives ``aic()``, ``bic()``, ``covariance()`` and
 ``summary()``, the same way for every such estimator.
@@ -39,7 +41,9 @@ def sandwich_covariance(hessian, scores):
 
     ``hessian`` is the Hessian of the (penalised) negative log-likelihood at
     the estimates and ``scores`` holds one row of log-likelihood gradients per
-    observation (already multiplied by its sample weight).
+    observation, multiplied by the *square root* of its sample weight (so that
+    ``B = sum_i w_i g_i g_i^T``: frequency weights, a weight of k counting as
+    k copies of the row).
     """
     inverse = _inverse_hessian(hessian)
     meat = scores.T @ scores
