@@ -1,7 +1,7 @@
 """
-===============================================================
+=================================================================
 The ``rolling(7)`` leak: validation scores that production misses
-===============================================================
+=================================================================
 
 A rolling mean that includes the current row, ``rolling(7).mean()`` instead
 of ``shift(1).rolling(7).mean()``, lets a model read part of the value it

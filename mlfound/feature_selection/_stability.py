@@ -83,12 +83,12 @@ class StabilitySelector(SelectorMixin, BaseEstimator):
         The (default or cloned) estimator the subsamples were fitted with.
     alphas_ : ndarray of shape (n_alphas,)
         The regularisation grid used, from strongest to weakest penalty.
-    stability_scores_ : ndarray of shape (n_features_in_, n_alphas)
+    stability_scores_ : ndarray of shape (n_features, n_alphas)
         Fraction of subsamples in which each feature has a non-zero
         coefficient, at each penalty of ``alphas_``.
-    max_stability_scores_ : ndarray of shape (n_features_in_,)
+    max_stability_scores_ : ndarray of shape (n_features,)
         Largest stability score of each feature over the grid.
-    support_ : ndarray of bool of shape (n_features_in_,)
+    support_ : ndarray of bool of shape (n_features,)
         ``max_stability_scores_ >= threshold``.
     average_selected_ : float
         ``q``: the average number of features selected on one subsample at
@@ -98,7 +98,7 @@ class StabilitySelector(SelectorMixin, BaseEstimator):
         selected features, ``q^2 / ((2 threshold - 1) p)``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during fit. Defined only when ``X`` has
         feature names that are all strings.
 

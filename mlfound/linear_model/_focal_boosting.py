@@ -178,8 +178,7 @@ def focal_objective(
     ----------
     gamma : float, default=2.0
         Focusing parameter (``gamma=0`` is the cross-entropy).
-    alpha : float, array-like of shape (n_classes,), "balanced" or None, \
-            default=None
+    alpha : float, array-like, "balanced" or None, default=None
         Class weights: a float is the weight of the positive class of a
         binary problem (the negative gets ``1 - alpha``); an array holds one
         positive weight per class; "balanced" uses
@@ -524,8 +523,7 @@ def focal_init_score(
         Training labels as class codes ``0, ..., K - 1`` (0/1 for binary).
     gamma : float, default=2.0
         Focusing parameter.
-    alpha : float, array-like of shape (n_classes,), "balanced" or None, \
-            default=None
+    alpha : float, array-like, "balanced" or None, default=None
         Class weights, as in :func:`focal_objective`.
     n_classes : int or None, default=None
         Number of classes (default: the largest code plus one, at least 2).

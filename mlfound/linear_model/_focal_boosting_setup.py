@@ -116,8 +116,7 @@ class FocalBoostingObjective:
     ----------
     gamma : float, default=2.0
         Focusing parameter (``gamma=0`` is the cross-entropy).
-    alpha : float, array-like of shape (n_classes,), "balanced" or None, \
-            default=0.25
+    alpha : float, array-like, "balanced" or None, default=0.25
         Class weights: a float is the weight of the positive class of a
         binary problem; an array one positive weight per class; "balanced"
         ``sum(w) / (n_classes * sum(w[y == k]))`` on the training labels and
