@@ -146,6 +146,12 @@ def _check_separation(est, X, codes, target, sample_weight, loss, raw, hessian):
     if est.label_smoothing != 0:
         return None  # smoothed targets keep every margin finite
     n_classes = len(est.classes_)
+    n_outputs = 1 if n_classes == 2 else n_classes
+    if (X.shape[1] + int(est.fit_intercept)) * n_outputs > _MAX_COVARIANCE_PARAMS:
+        # The deciding linear program has one unknown per parameter: on wide
+        # (e.g. sparse text-like) data it would cost far more than the fit,
+        # and such fits have no summary either. Not checked there.
+        return None
     if n_classes == 2:
         margin = np.where(codes == 1, raw[:, 0], -raw[:, 0])
     else:
