@@ -18,7 +18,6 @@ from mlfound.linear_model._focal_inference import (
     after_fit,
     clear_inference,
 )
-from mlfound.linear_model._focal_objective import focal_objective, focal_to_posterior
 from mlfound.linear_model._focal_solvers import (
     _fit_full_batch,
     _fit_minibatch,
@@ -35,7 +34,7 @@ from mlfound.utils.validation import (
     check_sparse_structure,
 )
 
-__all__ = ["FocalLossClassifier", "focal_objective", "focal_to_posterior"]
+__all__ = ["FocalLossClassifier"]
 
 
 class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
