@@ -8,7 +8,8 @@ import pytest
 import scipy.sparse as sp
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import brentq, minimize, minimize_scalar
+from scipy.special import expit
 from sklearn._loss.loss import HalfMultinomialLoss
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -272,6 +273,34 @@ def test_pr_auc_on_imbalanced_data_no_worse_than_class_weight():
             average_precision_score(y_test, balanced.predict_proba(X_test)[:, 1])
         )
     assert np.mean(scores["focal"]) >= np.mean(scores["balanced"])
+
+
+def test_misspecified_truth_focal_ranks_like_plain_and_above_class_weight():
+    # The qualitative finding of the study in the focal-loss user guide, at
+    # small size: on a non-linear truth fitted linearly, re-weighting the
+    # positives to 1:1 costs ranking quality and the focal loss does not,
+    # while plain logistic regression ranks as well as focal. (Over seeds
+    # 0-9 the focal - balanced gap was 0.014 to 0.27 and |focal - plain| at
+    # most 0.006.)
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((10_000, 5))
+        z = 4.0 * X[:, 0] + 2.0 * X[:, 1] * (1.0 - X[:, 0])
+        intercept = brentq(lambda b, z=z: expit(b + z).mean() - 0.02, -50.0, 50.0)
+        y = (rng.random(10_000) < expit(intercept + z)).astype(int)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.5, stratify=y, random_state=0
+        )
+        pr_auc = {}
+        for name, model in [
+            ("plain", LogisticRegression()),
+            ("balanced", LogisticRegression(class_weight="balanced")),
+            ("focal", FocalLossClassifier(gamma=2.0, alpha=0.25)),
+        ]:
+            scores = model.fit(X_train, y_train).decision_function(X_test)
+            pr_auc[name] = average_precision_score(y_test, scores)
+        assert pr_auc["focal"] > pr_auc["balanced"]
+        assert abs(pr_auc["focal"] - pr_auc["plain"]) < 0.015
 
 
 def test_alpha_options():
