@@ -23,7 +23,7 @@ confirms:
 - LightGBM: the focal objective gains about 0.01 in PR-AUC over log-loss at
   the same settings, a small but consistent win;
 - the decision rule matters more than the loss: plain and focal models cost
-  two to three times less with the cost-optimal cut on calibrated
+  about two to three times less with the cost-optimal cut on calibrated
   probabilities (or a tuned threshold) than at 0.5.
 """
 
