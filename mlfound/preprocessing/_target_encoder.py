@@ -20,10 +20,6 @@ from sklearn.utils.validation import (
 )
 
 from mlfound._kernels.factorize import factorize
-from mlfound.preprocessing._target_encoder_categories import (
-    _check_categories_param,
-    _lookup_column,
-)
 from mlfound.preprocessing._target_encoder_fast import (
     _gather,
 )
@@ -32,6 +28,7 @@ from mlfound.preprocessing._target_encoder_stats import (
     _folds,
     _update_columns,
 )
+from mlfound.utils._encode import check_categories, fit_codes, lookup_codes
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
@@ -369,7 +366,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         zero = np.zeros(n_values)
         for f, column in enumerate(columns):
             categories = self.categories_[f]
-            codes = _lookup_column(self, column, categories, f)
+            codes = self._lookup_codes(column, categories, f)
             table = np.column_stack(
                 self.encodings_[f * n_values : (f + 1) * n_values]
             ).reshape(len(categories), n_values)
@@ -448,7 +445,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             weights = check_sample_weight(sample_weight, np.empty((n_samples, 1)))
             weights = np.ascontiguousarray(weights, dtype=np.float64)
         if reset:
-            _check_categories_param(self)
+            check_categories(self.categories, self.n_features_in_)
         return columns, values, squares, weights, y_codes
 
     def _columns(self, X, *, reset):
@@ -551,6 +548,27 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         values = np.zeros((y.shape[0], n_classes), dtype=np.uint8)
         values[np.arange(y.shape[0]), codes] = 1
         return values, None
+
+    def _fit_codes(self, column, f):
+        """Categories of training column ``f`` and the code of each row."""
+        auto = isinstance(self.categories, str)
+        return fit_codes(
+            column,
+            categories="auto" if auto else self.categories[f],
+            handle_missing=self.handle_missing,
+            handle_unknown=self.handle_unknown,
+            name=self._feature_name(f),
+        )
+
+    def _lookup_codes(self, column, categories, f):
+        """Codes of column ``f`` in ``categories`` (``len(categories)``: none)."""
+        return lookup_codes(
+            column,
+            categories,
+            handle_missing=self.handle_missing,
+            handle_unknown=self.handle_unknown,
+            name=self._feature_name(f),
+        )
 
     def _feature_name(self, f):
         names = getattr(self, "feature_names_in_", None)

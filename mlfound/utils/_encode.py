@@ -1,4 +1,15 @@
-"""Categories of the target encoder's features: checks, factorization, lookup."""
+"""Categorical coding: the values of a column as integer codes in its categories.
+
+The layer every estimator with categorical input uses: checking user-given
+categories, the sorted categories of a training column and the code of each
+row (``fit_codes``), the codes of new rows in known categories
+(``lookup_codes``), missing values, and the union of two category arrays for
+``partial_fit`` (``merge_categories``).
+
+Codes are positions in the sorted categories; a row without a category
+(missing with ``handle_missing="value"``, unknown values) gets the code
+``len(categories)``, so that a kernel can keep one extra slot for it.
+"""
 
 import numbers
 
@@ -12,16 +23,17 @@ except ImportError:  # pragma: no cover
     pd = None
 
 
-def _check_categories_param(encoder):
-    if encoder.categories == "auto":
+def check_categories(categories, n_features):
+    """Check user-given ``categories``: one sorted, distinct array per feature."""
+    if isinstance(categories, str) and categories == "auto":
         return
-    if len(encoder.categories) != encoder.n_features_in_:
+    if len(categories) != n_features:
         raise ValueError(
-            f"categories has {len(encoder.categories)} entries but X has "
-            f"{encoder.n_features_in_} features; give one array of categories "
+            f"categories has {len(categories)} entries but X has "
+            f"{n_features} features; give one array of categories "
             f"per feature."
         )
-    for j, cats in enumerate(encoder.categories):
+    for j, cats in enumerate(categories):
         cats = np.asarray(cats)
         if cats.ndim != 1:
             raise ValueError(f"categories[{j}] must be 1-d, got {cats.shape}.")
@@ -53,18 +65,25 @@ def _check_categories_param(encoder):
                 )
 
 
-def _fit_column(encoder, column, f):
+def fit_codes(column, *, categories, handle_missing, handle_unknown, name):
     """Categories of a training column and the code of each row.
 
-    Rows without a category (missing with ``handle_missing="value"``,
-    values outside user-given categories) get the code
-    ``len(categories)``.
+    ``categories`` is ``"auto"`` (the sorted distinct values of ``column``)
+    or the user-given categories of this column. Rows without a category
+    (missing with ``handle_missing="value"``, values outside user-given
+    categories) get the code ``len(categories)``.
     """
-    if encoder.categories != "auto":
-        categories = np.asarray(encoder.categories[f])
+    if not (isinstance(categories, str) and categories == "auto"):
+        categories = np.asarray(categories)
         if categories.dtype.kind in "US":
             categories = categories.astype(object)
-        codes = _lookup_column(encoder, column, categories, f)
+        codes = lookup_codes(
+            column,
+            categories,
+            handle_missing=handle_missing,
+            handle_unknown=handle_unknown,
+            name=name,
+        )
         return categories, codes
     values, missing, kind = _column_values(column)
     if kind == "categorical":
@@ -72,19 +91,19 @@ def _fit_column(encoder, column, f):
     elif kind == "numeric":
         codes, categories = factorize(values)
     else:
-        codes, categories, missing = _factorize_object(values, encoder._feature_name(f))
-    if missing is not None and encoder.handle_missing == "error":
-        _raise_missing(encoder, f)
+        codes, categories, missing = _factorize_object(values, name)
+    if missing is not None and handle_missing == "error":
+        _raise_missing(name)
     n_cat = len(categories)
     if missing is not None:  # only missing values get a negative code
         codes[codes < 0] = n_cat
-    if missing is not None and encoder.handle_missing == "category":
+    if missing is not None and handle_missing == "category":
         fill = _missing_value(values, missing) if kind == "object" else np.nan
         categories = _append_missing(categories, fill)
     return categories, codes
 
 
-def _lookup_column(encoder, column, categories, f):
+def lookup_codes(column, categories, *, handle_missing, handle_unknown, name):
     """Codes of a column in known categories (``len(categories)`` = none)."""
     n_cat = len(categories)
     has_missing_category = n_cat > 0 and _is_missing(categories[-1])
@@ -103,18 +122,18 @@ def _lookup_column(encoder, column, categories, f):
         if kind == "object":
             missing = object_missing
     if missing is not None:
-        if encoder.handle_missing == "error":
-            _raise_missing(encoder, f)
+        if handle_missing == "error":
+            _raise_missing(name)
         if has_missing_category:
             codes[missing] = n_cat - 1
     unknown = codes < 0
     if missing is not None:
         unknown &= ~missing
-    if encoder.handle_unknown == "error" and unknown.any():
+    if handle_unknown == "error" and unknown.any():
         examples = np.unique(np.asarray(values, dtype=object)[unknown][:5])
         raise ValueError(
             f"Found unknown categories {examples.tolist()!r} in feature "
-            f"{encoder._feature_name(f)!r}. Set handle_unknown='value' to encode "
+            f"{name!r}. Set handle_unknown='value' to encode "
             f"them with the prior (target_mean_), or add them to categories."
         )
     codes[codes < 0] = n_cat
@@ -125,9 +144,9 @@ def _is_missing(value):
     return value is None or (isinstance(value, numbers.Real) and value != value)
 
 
-def _raise_missing(encoder, f):
+def _raise_missing(name):
     raise ValueError(
-        f"Feature {encoder._feature_name(f)!r} contains missing values (NaN or "
+        f"Feature {name!r} contains missing values (NaN or "
         f"None) and handle_missing='error'. Impute them, or set "
         f"handle_missing='category' (missing is its own category) or 'value' "
         f"(encoded with the prior)."
@@ -278,7 +297,7 @@ def _category_kind(categories):
     return kind
 
 
-def _check_same_category_kind(old, new, name):
+def check_same_category_kind(old, new, name):
     """Raise if a ``partial_fit`` batch's categories differ in type from fitted."""
     old_kind, new_kind = _category_kind(old), _category_kind(new)
     if old_kind is None or new_kind is None or old_kind == new_kind:
@@ -292,7 +311,7 @@ def _check_same_category_kind(old, new, name):
     )
 
 
-def _merge_categories(old, new):
+def merge_categories(old, new):
     """Sorted union of two category arrays and where each old/new one goes."""
     old_missing = len(old) > 0 and _is_missing(old[-1])
     new_missing = len(new) > 0 and _is_missing(new[-1])
