@@ -28,7 +28,12 @@ from mlfound.preprocessing._target_encoder_stats import (
     _folds,
     _update_columns,
 )
-from mlfound.utils._encode import check_categories, fit_codes, lookup_codes
+from mlfound.utils._encode import (
+    check_categories,
+    fit_codes,
+    frame_columns,
+    lookup_codes,
+)
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
@@ -450,14 +455,15 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
 
     def _columns(self, X, *, reset):
         """Validate ``X`` and split it into 1-d columns (no copy of DataFrames)."""
-        if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:
+        columns = frame_columns(X)
+        if columns is not None:
             validate_data(self, X=X, reset=reset, skip_check_array=True)
             if X.shape[0] == 0:
                 raise ValueError(
                     f"Found array with 0 sample(s) (shape={X.shape}) while a "
                     "minimum of 1 is required."
                 )
-            return [X.iloc[:, j] for j in range(X.shape[1])]
+            return columns
         X = check_array(X, dtype=None, ensure_all_finite="allow-nan")
         if X.dtype.kind in "US":
             X = X.astype(object)
@@ -579,7 +585,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
 
 
 def _num_rows(columns):
-    return columns[0].shape[0] if columns else 0
+    return len(columns[0]) if columns else 0
 
 
 def _as_1d_target(y):

@@ -16,6 +16,15 @@ import numbers
 import numpy as np
 
 from mlfound._kernels.factorize import _relabel, factorize, lookup
+from mlfound.utils._arrow_strings import (
+    arrow_column,
+    examples,
+    factorize_dictionary,
+    factorize_strings,
+    lookup_dictionary,
+    lookup_strings,
+    object_strings,
+)
 
 try:  # pandas is optional: it only speeds up string columns.
     import pandas as pd
@@ -85,8 +94,17 @@ def fit_codes(column, *, categories, handle_missing, handle_unknown, name):
             name=name,
         )
         return categories, codes
-    values, missing, kind = _column_values(column)
-    if kind == "categorical":
+    values, missing, kind, arrow = _column_parts(column)
+    if arrow is not None:
+        # Strings read from Arrow buffers, or a categorical coded from its
+        # indices: no Python object per row.
+        if arrow[0] == "strings":
+            codes, categories = factorize_strings(arrow[1])
+        else:
+            codes, categories = factorize_dictionary(arrow[1], arrow[2])
+        missing = codes < 0
+        missing = missing if missing.any() else None
+    elif kind == "categorical":
         codes, categories = _factorize_categorical(column)
     elif kind == "numeric":
         codes, categories = factorize(values)
@@ -108,8 +126,19 @@ def lookup_codes(column, categories, *, handle_missing, handle_unknown, name):
     n_cat = len(categories)
     has_missing_category = n_cat > 0 and _is_missing(categories[-1])
     known = categories[:-1] if has_missing_category else categories
-    values, missing, kind = _column_values(column)
-    if kind == "categorical":
+    values, missing, kind, arrow = _column_parts(column)
+    found = None
+    if arrow is not None:
+        # The hash table holds the fitted categories only.
+        if arrow[0] == "strings":
+            found = lookup_strings(arrow[1], known)
+        else:
+            found = lookup_dictionary(arrow[1], arrow[2], known)
+        if found is None and values is None:  # not string categories
+            values, missing, kind = _column_values(_as_objects(column))
+    if found is not None:
+        codes, missing = found
+    elif kind == "categorical":
         cats = np.asarray(column.cat.categories)
         mapping = np.append(_lookup_object(cats, known)[0], -1).astype(np.int32)
         codes = mapping[column.cat.codes.to_numpy()]
@@ -130,9 +159,12 @@ def lookup_codes(column, categories, *, handle_missing, handle_unknown, name):
     if missing is not None:
         unknown &= ~missing
     if handle_unknown == "error" and unknown.any():
-        examples = np.unique(np.asarray(values, dtype=object)[unknown][:5])
+        if found is not None:
+            shown = examples(arrow, unknown)
+        else:
+            shown = np.unique(np.asarray(values, dtype=object)[unknown][:5]).tolist()
         raise ValueError(
-            f"Found unknown categories {examples.tolist()!r} in feature "
+            f"Found unknown categories {shown!r} in feature "
             f"{name!r}. Set handle_unknown='value' to encode "
             f"them with the prior (target_mean_), or add them to categories."
         )
@@ -179,6 +211,52 @@ def _column_values(column):
         values = values.astype(object)
     # Missing values of object columns come out of their factorization.
     return values, None, "object"
+
+
+def frame_columns(X):
+    """The columns of a pandas, polars or pyarrow table (no copy), else None."""
+    if getattr(X, "ndim", 2) != 2 or not hasattr(X, "shape"):
+        return None
+    module = type(X).__module__
+    if hasattr(X, "iloc"):
+        return [X.iloc[:, j] for j in range(X.shape[1])]
+    if module.startswith("polars") and hasattr(X, "to_series"):
+        return [X.to_series(j) for j in range(X.shape[1])]
+    if module.startswith("pyarrow") and hasattr(X, "column"):
+        return [X.column(j) for j in range(X.shape[1])]
+    return None
+
+
+def _column_parts(column):
+    """Values, missing mask and kind of a column, and its Arrow form if any.
+
+    Arrow-backed columns (pandas, polars, pyarrow) are not materialized
+    (``values`` is None); object arrays of strings and categoricals with
+    string categories also get an Arrow form.
+    """
+    arrow = arrow_column(column)
+    if arrow is not None:
+        return None, None, "arrow", arrow
+    values, missing, kind = _column_values(column)
+    if kind == "object":
+        chunks = object_strings(values)
+        if chunks is not None:
+            arrow = ("strings", chunks)
+    elif kind == "categorical":
+        dictionary = object_strings(np.asarray(column.cat.categories, dtype=object))
+        if dictionary is not None and len(dictionary) == 1:
+            codes = column.cat.codes.to_numpy().astype(np.int64)
+            arrow = ("dictionary", codes, dictionary[0])
+    return values, missing, kind, arrow
+
+
+def _as_objects(column):
+    """An Arrow-backed column as a NumPy object array (the generic path)."""
+    if hasattr(column, "to_numpy") and type(column).__module__.startswith("pandas"):
+        return column.to_numpy(dtype=object)
+    if hasattr(column, "to_pylist"):  # pyarrow
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+    return np.asarray(column.to_numpy(), dtype=object)  # polars
 
 
 def _missing_value(values, missing):
