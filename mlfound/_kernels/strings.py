@@ -25,6 +25,7 @@ checks offsets, lengths and bitmaps first.
 
 import numpy as np
 
+from mlfound._kernels.prefetch import PREFETCH_MIN_BYTES, prefetch
 from mlfound.utils._jit import njit
 
 _NULL = -2  # code of a null row in ``_lookup_chunk``
@@ -70,13 +71,29 @@ def _table_shift(size):
     return np.uint64(64 - bits)
 
 
+# A slot holds the low 32 bits of a string's hash and its code + 1 (0:
+# empty) in one uint64, so that a probe reads one cache line and compares
+# bytes only on a hash match. Rows are hashed ``_AHEAD`` rows in advance
+# (kept in a ring) so that their slots can be prefetched on big tables.
+_AHEAD = 32
+_HIGH = np.uint64(0xFFFFFFFF00000000)
+_LOW = np.uint64(0xFFFFFFFF)
+
+
+@njit
+def _tag(h):
+    # The low 32 bits of the hash, where the slot index (its high bits)
+    # says nothing about them.
+    return h << np.uint64(32)
+
+
 @njit
 def _new_state(n_hint, bytes_hint):
     """Empty table sized for about ``n_hint`` distinct strings."""
     bits = 4
     while (1 << bits) < 2 * n_hint:
         bits += 1
-    slots = np.full(1 << bits, -1, dtype=np.int32)
+    slots = np.zeros(1 << bits, dtype=np.uint64)
     hashes = np.empty(max(n_hint, 16), dtype=np.uint64)
     u_offsets = np.zeros(max(n_hint, 16) + 1, dtype=np.int64)
     u_data = np.empty(max(bytes_hint, 64), dtype=np.uint8)
@@ -87,9 +104,16 @@ def _new_state(n_hint, bytes_hint):
 def _insert_slot(slots, shift, h, code):
     mask = slots.shape[0] - 1
     slot = np.intp(h >> shift) & mask
-    while slots[slot] != -1:
+    while slots[slot] != 0:
         slot = (slot + 1) & mask
-    slots[slot] = code
+    slots[slot] = _tag(h) | np.uint64(code + 1)
+
+
+@njit
+def _row_hash(offsets, data, valid, bit0, has_valid, i):
+    if has_valid and not _is_valid(valid, bit0 + i):
+        return np.uint64(0), False
+    return _hash_bytes(data, np.int64(offsets[i]), np.int64(offsets[i + 1])), True
 
 
 @njit
@@ -104,22 +128,38 @@ def _factorize_chunk(offsets, data, valid, bit0, codes, row0, state):
     has_valid = valid.shape[0] > 0
     mask = slots.shape[0] - 1
     shift = _table_shift(slots.shape[0])
+    ring = np.empty(_AHEAD, dtype=np.uint64)
+    ring_ok = np.zeros(_AHEAD, dtype=np.bool_)
+    for i in range(min(_AHEAD, n)):
+        ring[i], ring_ok[i] = _row_hash(offsets, data, valid, bit0, has_valid, i)
     for i in range(n):
-        if has_valid and not _is_valid(valid, bit0 + i):
+        r = i % _AHEAD
+        h, ok = ring[r], ring_ok[r]
+        if i + _AHEAD < n:
+            ring[r], ring_ok[r] = _row_hash(
+                offsets, data, valid, bit0, has_valid, i + _AHEAD
+            )
+            if slots.nbytes >= PREFETCH_MIN_BYTES:
+                prefetch(slots, np.intp(ring[r] >> shift) & mask)
+        if not ok:
             codes[row0 + i] = -1
             continue
         start = np.int64(offsets[i])
         stop = np.int64(offsets[i + 1])
-        h = _hash_bytes(data, start, stop)
+        high = _tag(h)
         slot = np.intp(h >> shift) & mask
+        u = -1
         while True:
-            u = slots[slot]
-            if u == -1:
+            entry = slots[slot]
+            if entry == 0:
                 break
-            if hashes[u] == h and _same_bytes(
-                data, start, stop, u_data, u_offsets[u], u_offsets[u + 1]
-            ):
-                break
+            if (entry & _HIGH) == high:
+                v = np.intp(entry & _LOW) - 1
+                if _same_bytes(
+                    data, start, stop, u_data, u_offsets[v], u_offsets[v + 1]
+                ):
+                    u = v
+                    break
             slot = (slot + 1) & mask
         if u == -1:
             u = n_uniques
@@ -138,11 +178,11 @@ def _factorize_chunk(offsets, data, valid, bit0, codes, row0, state):
             u_data[u_offsets[u] : end] = data[start:stop]
             u_offsets[u + 1] = end
             hashes[u] = h
-            slots[slot] = u
+            slots[slot] = high | np.uint64(u + 1)
             n_uniques += 1
             if 2 * n_uniques > slots.shape[0]:
                 # Keep the load factor at most 1/2: double and reinsert.
-                slots = np.full(2 * slots.shape[0], -1, dtype=np.int32)
+                slots = np.zeros(2 * slots.shape[0], dtype=np.uint64)
                 mask = slots.shape[0] - 1
                 shift = _table_shift(slots.shape[0])
                 for v in range(n_uniques):
@@ -158,41 +198,53 @@ def _build_lookup(offsets, data):
     size = 16
     while size < 2 * n:
         size *= 2
-    slots = np.full(size, -1, dtype=np.int32)
+    slots = np.zeros(size, dtype=np.uint64)
     shift = _table_shift(size)
-    hashes = np.empty(max(n, 1), dtype=np.uint64)
     for u in range(n):
-        hashes[u] = _hash_bytes(data, offsets[u], offsets[u + 1])
-        _insert_slot(slots, shift, hashes[u], u)
-    return slots, hashes
+        _insert_slot(slots, shift, _hash_bytes(data, offsets[u], offsets[u + 1]), u)
+    return slots
 
 
 @njit
-def _lookup_chunk(offsets, data, valid, bit0, codes, row0, table, k_offsets, k_data):
+def _lookup_chunk(offsets, data, valid, bit0, codes, row0, slots, k_offsets, k_data):
     """Index of each row's string among the known ones (-1 unknown, -2 null)."""
-    slots, hashes = table
     n = offsets.shape[0] - 1
     has_valid = valid.shape[0] > 0
     mask = slots.shape[0] - 1
     shift = _table_shift(slots.shape[0])
+    ring = np.empty(_AHEAD, dtype=np.uint64)
+    ring_ok = np.zeros(_AHEAD, dtype=np.bool_)
+    for i in range(min(_AHEAD, n)):
+        ring[i], ring_ok[i] = _row_hash(offsets, data, valid, bit0, has_valid, i)
+    big = slots.nbytes >= PREFETCH_MIN_BYTES
     for i in range(n):
-        if has_valid and not _is_valid(valid, bit0 + i):
+        r = i % _AHEAD
+        h, ok = ring[r], ring_ok[r]
+        if i + _AHEAD < n:
+            ring[r], ring_ok[r] = _row_hash(
+                offsets, data, valid, bit0, has_valid, i + _AHEAD
+            )
+            if big:
+                prefetch(slots, np.intp(ring[r] >> shift) & mask)
+        if not ok:
             codes[row0 + i] = _NULL
             continue
         start = np.int64(offsets[i])
         stop = np.int64(offsets[i + 1])
-        h = _hash_bytes(data, start, stop)
+        high = _tag(h)
         slot = np.intp(h >> shift) & mask
         code = -1
         while True:
-            u = slots[slot]
-            if u == -1:
+            entry = slots[slot]
+            if entry == 0:
                 break
-            if hashes[u] == h and _same_bytes(
-                data, start, stop, k_data, k_offsets[u], k_offsets[u + 1]
-            ):
-                code = u
-                break
+            if (entry & _HIGH) == high:
+                v = np.intp(entry & _LOW) - 1
+                if _same_bytes(
+                    data, start, stop, k_data, k_offsets[v], k_offsets[v + 1]
+                ):
+                    code = v
+                    break
             slot = (slot + 1) & mask
         codes[row0 + i] = code
 

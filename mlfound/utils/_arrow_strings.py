@@ -115,13 +115,13 @@ def lookup_strings(chunks, known):
     if table_input is None:
         return None
     k_offsets, k_data = table_input
-    table = _build_lookup(k_offsets, k_data)
+    slots = _build_lookup(k_offsets, k_data)
     n = sum(len(c) for c in chunks)
     codes = np.empty(n, dtype=np.int32)
     row0 = 0
     for chunk in chunks:
         offsets, data, valid, bit0 = _checked_buffers(chunk)
-        _lookup_chunk(offsets, data, valid, bit0, codes, row0, table, k_offsets, k_data)
+        _lookup_chunk(offsets, data, valid, bit0, codes, row0, slots, k_offsets, k_data)
         row0 += len(chunk)
     missing = codes == _NULL
     if missing.any():

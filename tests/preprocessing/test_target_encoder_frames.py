@@ -218,25 +218,22 @@ def test_string_kernels_resolve_hash_collisions_by_bytes():
 
     k_off, k_data, _, _ = _buffers(["ab"])
     off, data, valid, bit0 = _buffers(["cd", "ab"])
-    h = strings._hash_bytes(data, 0, 2)
-    slots, hashes = strings._build_lookup(k_off, k_data)
-    shift = strings._table_shift(len(slots))
-    slots[:] = -1
-    slots[int(h >> shift) & (len(slots) - 1)] = 0
-    hashes[0] = h
+    h = int(strings._hash_bytes(data, 0, 2)) % 2**64
+
+    def claim(slots):
+        slots[:] = 0
+        slot = (h >> int(strings._table_shift(len(slots)))) & (len(slots) - 1)
+        slots[slot] = np.uint64(((int(h) & 0xFFFFFFFF) << 32) | 1)  # code 0: "ab"
+
+    slots = strings._build_lookup(k_off, k_data)
+    claim(slots)
     out = np.empty(2, dtype=np.int32)
-    strings._lookup_chunk(
-        off, data, valid, bit0, out, 0, (slots, hashes), k_off, k_data
-    )
+    strings._lookup_chunk(off, data, valid, bit0, out, 0, slots, k_off, k_data)
     assert out[0] == -1
     state = strings._new_state(4, 0)
-    state = strings._factorize_chunk(
-        k_off, k_data, valid, 0, np.empty(1, np.int32), 0, state
-    )
-    slots, hashes, u_offsets, u_data, n_uniques = state
-    slots[:] = -1
-    slots[int(h >> strings._table_shift(len(slots))) & (len(slots) - 1)] = 0
-    hashes[0] = h
+    first = np.empty(1, np.int32)
+    state = strings._factorize_chunk(k_off, k_data, valid, 0, first, 0, state)
+    claim(state[0])
     codes = np.empty(2, dtype=np.int32)
     state = strings._factorize_chunk(off, data, valid, bit0, codes, 0, state)
     assert codes[0] == 1 and state[4] == 3  # "cd" is new; "ab" is new again
