@@ -28,12 +28,8 @@ from mlfound.preprocessing._target_encoder_stats import (
     _folds,
     _update_columns,
 )
-from mlfound.utils._encode import (
-    check_categories,
-    fit_codes,
-    frame_columns,
-    lookup_codes,
-)
+from mlfound.utils._encode import check_categories, fit_codes, lookup_codes
+from mlfound.utils._frames import frame_columns
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,

@@ -213,20 +213,6 @@ def _column_values(column):
     return values, None, "object"
 
 
-def frame_columns(X):
-    """The columns of a pandas, polars or pyarrow table (no copy), else None."""
-    if getattr(X, "ndim", 2) != 2 or not hasattr(X, "shape"):
-        return None
-    module = type(X).__module__
-    if hasattr(X, "iloc"):
-        return [X.iloc[:, j] for j in range(X.shape[1])]
-    if module.startswith("polars") and hasattr(X, "to_series"):
-        return [X.to_series(j) for j in range(X.shape[1])]
-    if module.startswith("pyarrow") and hasattr(X, "column"):
-        return [X.column(j) for j in range(X.shape[1])]
-    return None
-
-
 def _column_parts(column):
     """Values, missing mask and kind of a column, and its Arrow form if any.
 
