@@ -246,7 +246,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Categorical features (numbers, strings, pandas categoricals).
+            Categorical features: numbers or strings in a NumPy array, or a
+            pandas, polars or pyarrow table (Arrow strings and categoricals
+            are coded from their buffers; see the user guide).
         y : array-like of shape (n_samples,)
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
