@@ -60,6 +60,14 @@ def _kinds(columns):
                 for n, c in zip(names, lists, strict=True)
             }
         ),
+        "polars_enum": pl.DataFrame(
+            {
+                n: pl.Series(
+                    n, c, dtype=pl.Enum(sorted({v for v in c if v is not None}))
+                )
+                for n, c in zip(names, lists, strict=True)
+            }
+        ),
         "pyarrow_table": pa.table(
             {n: pa.array(c, pa.string()) for n, c in zip(names, lists, strict=True)}
         ),
