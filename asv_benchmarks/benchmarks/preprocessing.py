@@ -5,8 +5,10 @@ Workload: 2,000,000 rows x 4 categorical columns of cardinalities 10, 1e3,
 scikit-learn get the *same* folds (``StratifiedKFold(5, shuffle=True,
 random_state=0)``); category_encoders has no cross-fitting (its
 ``fit_transform`` is ``fit(X, y).transform(X)``), it is timed as the encoder a
-user would otherwise pick. Inputs are integer columns or object (string)
-columns.
+user would otherwise pick. Inputs are integer columns, or the same values
+as strings in a NumPy object array ("object"), a pandas DataFrame of
+``string[pyarrow]`` columns ("pandas_arrow") or a polars DataFrame of
+``String`` columns ("polars"; category_encoders does not take polars).
 
 Run with ``asv run --python=same --bench preprocessing`` from
 ``asv_benchmarks/``, or, for the headline ratios in one process (interleaved,
@@ -47,8 +49,18 @@ def make_data(n_samples, kind):
     ).astype(np.int64)
     rng = np.random.default_rng(42)
     y = (rng.random(n_samples) < 0.3).astype(np.int64)
-    if kind == "object":
+    if kind in ("object", "pandas_arrow", "polars"):
         X = X.astype(str).astype(object)
+    if kind == "pandas_arrow":
+        import pandas as pd
+
+        X = pd.DataFrame(
+            {f"f{j}": pd.Series(X[:, j], dtype="string[pyarrow]") for j in range(4)}
+        )
+    elif kind == "polars":
+        import polars as pl
+
+        X = pl.DataFrame({f"f{j}": X[:, j].tolist() for j in range(4)})
     return X, y
 
 
@@ -78,6 +90,11 @@ def _as_input(implementation, X):
     if implementation == "category_encoders":
         import pandas as pd
 
+        if type(X).__module__.startswith("polars"):
+            raise NotImplementedError("category_encoders takes no polars input")
+        if isinstance(X, pd.DataFrame):
+            return X
+
         return pd.DataFrame(X)
     return X
 
@@ -86,7 +103,10 @@ class TargetEncoding(Benchmark):
     """fit_transform (cross-fitted) and transform on 2M rows x 4 columns."""
 
     param_names = ["implementation", "input"]
-    params = (["mlfound", "sklearn", "category_encoders"], ["int", "object"])
+    params = (
+        ["mlfound", "sklearn", "category_encoders"],
+        ["int", "object", "pandas_arrow", "polars"],
+    )
     timeout = 1200
 
     def setup(self, implementation, kind):

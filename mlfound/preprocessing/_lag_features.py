@@ -20,6 +20,7 @@ from mlfound.preprocessing._lag_features_spec import (
     read_values,
     value_columns,
 )
+from mlfound.utils._frames import is_dataframe
 from mlfound.utils._param_validation import Interval, _fit_context
 from mlfound.utils.validation import check_feature_names_in
 
@@ -454,8 +455,11 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                     "minimum of 1 is required."
                 )
         else:
+            frame = X
             X = check_array(X, dtype=None, ensure_all_finite=False)
-            validate_data(self, X=X, reset=reset, skip_check_array=True)
+            # Column names come from any DataFrame (polars too).
+            named = frame if is_dataframe(frame) else X
+            validate_data(self, X=named, reset=reset, skip_check_array=True)
         names = getattr(self, "feature_names_in_", None)
         if reset:
             id_pos, time_pos, cols = value_columns(self, X.shape[1], names)

@@ -20,10 +20,6 @@ from sklearn.utils.validation import (
 )
 
 from mlfound._kernels.factorize import factorize
-from mlfound.preprocessing._target_encoder_categories import (
-    _check_categories_param,
-    _lookup_column,
-)
 from mlfound.preprocessing._target_encoder_fast import (
     _gather,
 )
@@ -32,6 +28,8 @@ from mlfound.preprocessing._target_encoder_stats import (
     _folds,
     _update_columns,
 )
+from mlfound.utils._encode import check_categories, fit_codes, lookup_codes
+from mlfound.utils._frames import frame_columns
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
@@ -248,7 +246,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Categorical features (numbers, strings, pandas categoricals).
+            Categorical features: numbers or strings in a NumPy array, or a
+            pandas, polars or pyarrow table (Arrow strings and categoricals
+            are coded from their buffers; see the user guide).
         y : array-like of shape (n_samples,)
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -369,7 +369,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         zero = np.zeros(n_values)
         for f, column in enumerate(columns):
             categories = self.categories_[f]
-            codes = _lookup_column(self, column, categories, f)
+            codes = self._lookup_codes(column, categories, f)
             table = np.column_stack(
                 self.encodings_[f * n_values : (f + 1) * n_values]
             ).reshape(len(categories), n_values)
@@ -448,19 +448,20 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             weights = check_sample_weight(sample_weight, np.empty((n_samples, 1)))
             weights = np.ascontiguousarray(weights, dtype=np.float64)
         if reset:
-            _check_categories_param(self)
+            check_categories(self.categories, self.n_features_in_)
         return columns, values, squares, weights, y_codes
 
     def _columns(self, X, *, reset):
         """Validate ``X`` and split it into 1-d columns (no copy of DataFrames)."""
-        if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:
+        columns = frame_columns(X)
+        if columns is not None:
             validate_data(self, X=X, reset=reset, skip_check_array=True)
             if X.shape[0] == 0:
                 raise ValueError(
                     f"Found array with 0 sample(s) (shape={X.shape}) while a "
                     "minimum of 1 is required."
                 )
-            return [X.iloc[:, j] for j in range(X.shape[1])]
+            return columns
         X = check_array(X, dtype=None, ensure_all_finite="allow-nan")
         if X.dtype.kind in "US":
             X = X.astype(object)
@@ -552,6 +553,27 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         values[np.arange(y.shape[0]), codes] = 1
         return values, None
 
+    def _fit_codes(self, column, f):
+        """Categories of training column ``f`` and the code of each row."""
+        auto = isinstance(self.categories, str)
+        return fit_codes(
+            column,
+            categories="auto" if auto else self.categories[f],
+            handle_missing=self.handle_missing,
+            handle_unknown=self.handle_unknown,
+            name=self._feature_name(f),
+        )
+
+    def _lookup_codes(self, column, categories, f):
+        """Codes of column ``f`` in ``categories`` (``len(categories)``: none)."""
+        return lookup_codes(
+            column,
+            categories,
+            handle_missing=self.handle_missing,
+            handle_unknown=self.handle_unknown,
+            name=self._feature_name(f),
+        )
+
     def _feature_name(self, f):
         names = getattr(self, "feature_names_in_", None)
         return str(names[f]) if names is not None else f"x{f}"
@@ -561,7 +583,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
 
 
 def _num_rows(columns):
-    return columns[0].shape[0] if columns else 0
+    return len(columns[0]) if columns else 0
 
 
 def _as_1d_target(y):

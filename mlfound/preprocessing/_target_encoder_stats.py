@@ -11,12 +11,6 @@ from sklearn.utils.metadata_routing import (
 
 from mlfound._kernels.groupby import _group_cell_sums, _group_fold_sums, _group_sums
 from mlfound._kernels.shuffle import shuffle_like_randomstate
-from mlfound.preprocessing._target_encoder_categories import (
-    _check_same_category_kind,
-    _fit_column,
-    _lookup_column,
-    _merge_categories,
-)
 from mlfound.preprocessing._target_encoder_fast import (
     _cell_fold_totals,
     _cross_fit_encode,
@@ -28,6 +22,7 @@ from mlfound.preprocessing._target_encoder_fast import (
     _scatter_by_class,
 )
 from mlfound.utils._cv_splits import _check_cv_shuffled, _check_cv_splits
+from mlfound.utils._encode import check_same_category_kind, merge_categories
 
 # The dense (category, fold) table is used while it has at most this many
 # cells per row (plus a floor for small data): always for the default 5
@@ -178,7 +173,7 @@ def _fit_columns(encoder, columns, values, squares, weights, out=None,
         encoder._total = _totals(stacked, weights, n_values)
     n_samples = stacked.shape[0]
     for f, column in enumerate(columns):
-        categories, codes = _fit_column(encoder, column, f)
+        categories, codes = encoder._fit_codes(column, f)
         n_cat = len(categories)
         encoder.categories_.append(categories)
         if split is not None and pairs is None:
@@ -279,16 +274,16 @@ def _update_columns(encoder, columns, values, squares, weights):
     for f, column in enumerate(columns):
         old_categories = encoder.categories_[f]
         if encoder.categories == "auto":
-            batch_categories, codes = _fit_column(encoder, column, f)
-            _check_same_category_kind(
+            batch_categories, codes = encoder._fit_codes(column, f)
+            check_same_category_kind(
                 old_categories, batch_categories, encoder._feature_name(f)
             )
-            categories, old_index, new_index = _merge_categories(
+            categories, old_index, new_index = merge_categories(
                 old_categories, batch_categories
             )
         else:
             categories = old_categories
-            codes = _lookup_column(encoder, column, categories, f)
+            codes = encoder._lookup_codes(column, categories, f)
             new_index = old_index = np.arange(len(categories))
             batch_categories = categories
         n_batch = len(batch_categories)

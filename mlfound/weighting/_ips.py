@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from mlfound.utils._frames import is_dataframe
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
@@ -259,6 +260,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         routed = process_routing(self, "fit", **fit_params)
         # the inner estimator (and SciPy's conversions) trust sparse indices
         check_sparse_structure(X)
+        frame = X
         if not hasattr(X, "iloc"):
             X = check_array(
                 X,
@@ -267,7 +269,9 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
                 dtype=None,
                 ensure_all_finite=False,
             )
-        validate_data(self, X, reset=True, skip_check_array=True)
+        # Column names come from any DataFrame (polars too), before conversion.
+        named = frame if is_dataframe(frame) else X
+        validate_data(self, named, reset=True, skip_check_array=True)
         n_samples = X.shape[0]
         check_consistent_length(X, y)
         features, positions = self._split(X, positions)
@@ -579,9 +583,11 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         check_sparse_structure(X)
         plain = self.position_column is None and not self.position_as_feature
+        frame = X
         if not hasattr(X, "iloc"):
             X = check_array(X, accept_sparse=plain, dtype=None, ensure_all_finite=False)
-        validate_data(self, X, reset=False, skip_check_array=True)
+        named = frame if is_dataframe(frame) else X
+        validate_data(self, named, reset=False, skip_check_array=True)
         if plain:
             return X
         if self.position_column is None:

@@ -1,10 +1,30 @@
-"""Categories of the target encoder's features: checks, factorization, lookup."""
+"""Categorical coding: the values of a column as integer codes in its categories.
+
+The layer every estimator with categorical input uses: checking user-given
+categories, the sorted categories of a training column and the code of each
+row (``fit_codes``), the codes of new rows in known categories
+(``lookup_codes``), missing values, and the union of two category arrays for
+``partial_fit`` (``merge_categories``).
+
+Codes are positions in the sorted categories; a row without a category
+(missing with ``handle_missing="value"``, unknown values) gets the code
+``len(categories)``, so that a kernel can keep one extra slot for it.
+"""
 
 import numbers
 
 import numpy as np
 
 from mlfound._kernels.factorize import _relabel, factorize, lookup
+from mlfound.utils._arrow_strings import (
+    arrow_column,
+    examples,
+    factorize_dictionary,
+    factorize_strings,
+    lookup_dictionary,
+    lookup_strings,
+    object_strings,
+)
 
 try:  # pandas is optional: it only speeds up string columns.
     import pandas as pd
@@ -12,16 +32,17 @@ except ImportError:  # pragma: no cover
     pd = None
 
 
-def _check_categories_param(encoder):
-    if encoder.categories == "auto":
+def check_categories(categories, n_features):
+    """Check user-given ``categories``: one sorted, distinct array per feature."""
+    if isinstance(categories, str) and categories == "auto":
         return
-    if len(encoder.categories) != encoder.n_features_in_:
+    if len(categories) != n_features:
         raise ValueError(
-            f"categories has {len(encoder.categories)} entries but X has "
-            f"{encoder.n_features_in_} features; give one array of categories "
+            f"categories has {len(categories)} entries but X has "
+            f"{n_features} features; give one array of categories "
             f"per feature."
         )
-    for j, cats in enumerate(encoder.categories):
+    for j, cats in enumerate(categories):
         cats = np.asarray(cats)
         if cats.ndim != 1:
             raise ValueError(f"categories[{j}] must be 1-d, got {cats.shape}.")
@@ -53,44 +74,71 @@ def _check_categories_param(encoder):
                 )
 
 
-def _fit_column(encoder, column, f):
+def fit_codes(column, *, categories, handle_missing, handle_unknown, name):
     """Categories of a training column and the code of each row.
 
-    Rows without a category (missing with ``handle_missing="value"``,
-    values outside user-given categories) get the code
-    ``len(categories)``.
+    ``categories`` is ``"auto"`` (the sorted distinct values of ``column``)
+    or the user-given categories of this column. Rows without a category
+    (missing with ``handle_missing="value"``, values outside user-given
+    categories) get the code ``len(categories)``.
     """
-    if encoder.categories != "auto":
-        categories = np.asarray(encoder.categories[f])
+    if not (isinstance(categories, str) and categories == "auto"):
+        categories = np.asarray(categories)
         if categories.dtype.kind in "US":
             categories = categories.astype(object)
-        codes = _lookup_column(encoder, column, categories, f)
+        codes = lookup_codes(
+            column,
+            categories,
+            handle_missing=handle_missing,
+            handle_unknown=handle_unknown,
+            name=name,
+        )
         return categories, codes
-    values, missing, kind = _column_values(column)
-    if kind == "categorical":
+    values, missing, kind, arrow = _column_parts(column)
+    if arrow is not None:
+        # Strings read from Arrow buffers, or a categorical coded from its
+        # indices: no Python object per row.
+        if arrow[0] == "strings":
+            codes, categories = factorize_strings(arrow[1])
+        else:
+            codes, categories = factorize_dictionary(arrow[1], arrow[2])
+        missing = codes < 0
+        missing = missing if missing.any() else None
+    elif kind == "categorical":
         codes, categories = _factorize_categorical(column)
     elif kind == "numeric":
         codes, categories = factorize(values)
     else:
-        codes, categories, missing = _factorize_object(values, encoder._feature_name(f))
-    if missing is not None and encoder.handle_missing == "error":
-        _raise_missing(encoder, f)
+        codes, categories, missing = _factorize_object(values, name)
+    if missing is not None and handle_missing == "error":
+        _raise_missing(name)
     n_cat = len(categories)
     if missing is not None:  # only missing values get a negative code
         codes[codes < 0] = n_cat
-    if missing is not None and encoder.handle_missing == "category":
+    if missing is not None and handle_missing == "category":
         fill = _missing_value(values, missing) if kind == "object" else np.nan
         categories = _append_missing(categories, fill)
     return categories, codes
 
 
-def _lookup_column(encoder, column, categories, f):
+def lookup_codes(column, categories, *, handle_missing, handle_unknown, name):
     """Codes of a column in known categories (``len(categories)`` = none)."""
     n_cat = len(categories)
     has_missing_category = n_cat > 0 and _is_missing(categories[-1])
     known = categories[:-1] if has_missing_category else categories
-    values, missing, kind = _column_values(column)
-    if kind == "categorical":
+    values, missing, kind, arrow = _column_parts(column)
+    found = None
+    if arrow is not None:
+        # The hash table holds the fitted categories only.
+        if arrow[0] == "strings":
+            found = lookup_strings(arrow[1], known)
+        else:
+            found = lookup_dictionary(arrow[1], arrow[2], known)
+        if found is None and values is None:  # not string categories
+            values, missing, kind = _column_values(_as_objects(column))
+    if found is not None:
+        codes, missing = found
+    elif kind == "categorical":
         cats = np.asarray(column.cat.categories)
         mapping = np.append(_lookup_object(cats, known)[0], -1).astype(np.int32)
         codes = mapping[column.cat.codes.to_numpy()]
@@ -103,18 +151,21 @@ def _lookup_column(encoder, column, categories, f):
         if kind == "object":
             missing = object_missing
     if missing is not None:
-        if encoder.handle_missing == "error":
-            _raise_missing(encoder, f)
+        if handle_missing == "error":
+            _raise_missing(name)
         if has_missing_category:
             codes[missing] = n_cat - 1
     unknown = codes < 0
     if missing is not None:
         unknown &= ~missing
-    if encoder.handle_unknown == "error" and unknown.any():
-        examples = np.unique(np.asarray(values, dtype=object)[unknown][:5])
+    if handle_unknown == "error" and unknown.any():
+        if found is not None:
+            shown = examples(arrow, unknown)
+        else:
+            shown = np.unique(np.asarray(values, dtype=object)[unknown][:5]).tolist()
         raise ValueError(
-            f"Found unknown categories {examples.tolist()!r} in feature "
-            f"{encoder._feature_name(f)!r}. Set handle_unknown='value' to encode "
+            f"Found unknown categories {shown!r} in feature "
+            f"{name!r}. Set handle_unknown='value' to encode "
             f"them with the prior (target_mean_), or add them to categories."
         )
     codes[codes < 0] = n_cat
@@ -125,9 +176,9 @@ def _is_missing(value):
     return value is None or (isinstance(value, numbers.Real) and value != value)
 
 
-def _raise_missing(encoder, f):
+def _raise_missing(name):
     raise ValueError(
-        f"Feature {encoder._feature_name(f)!r} contains missing values (NaN or "
+        f"Feature {name!r} contains missing values (NaN or "
         f"None) and handle_missing='error'. Impute them, or set "
         f"handle_missing='category' (missing is its own category) or 'value' "
         f"(encoded with the prior)."
@@ -160,6 +211,38 @@ def _column_values(column):
         values = values.astype(object)
     # Missing values of object columns come out of their factorization.
     return values, None, "object"
+
+
+def _column_parts(column):
+    """Values, missing mask and kind of a column, and its Arrow form if any.
+
+    Arrow-backed columns (pandas, polars, pyarrow) are not materialized
+    (``values`` is None); object arrays of strings and categoricals with
+    string categories also get an Arrow form.
+    """
+    arrow = arrow_column(column)
+    if arrow is not None:
+        return None, None, "arrow", arrow
+    values, missing, kind = _column_values(column)
+    if kind == "object":
+        chunks = object_strings(values)
+        if chunks is not None:
+            arrow = ("strings", chunks)
+    elif kind == "categorical":
+        dictionary = object_strings(np.asarray(column.cat.categories, dtype=object))
+        if dictionary is not None and len(dictionary) == 1:
+            codes = column.cat.codes.to_numpy().astype(np.int64)
+            arrow = ("dictionary", codes, dictionary[0])
+    return values, missing, kind, arrow
+
+
+def _as_objects(column):
+    """An Arrow-backed column as a NumPy object array (the generic path)."""
+    if hasattr(column, "to_numpy") and type(column).__module__.startswith("pandas"):
+        return column.to_numpy(dtype=object)
+    if hasattr(column, "to_pylist"):  # pyarrow
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+    return np.asarray(column.to_numpy(), dtype=object)  # polars
 
 
 def _missing_value(values, missing):
@@ -278,7 +361,7 @@ def _category_kind(categories):
     return kind
 
 
-def _check_same_category_kind(old, new, name):
+def check_same_category_kind(old, new, name):
     """Raise if a ``partial_fit`` batch's categories differ in type from fitted."""
     old_kind, new_kind = _category_kind(old), _category_kind(new)
     if old_kind is None or new_kind is None or old_kind == new_kind:
@@ -292,7 +375,7 @@ def _check_same_category_kind(old, new, name):
     )
 
 
-def _merge_categories(old, new):
+def merge_categories(old, new):
     """Sorted union of two category arrays and where each old/new one goes."""
     old_missing = len(old) > 0 and _is_missing(old[-1])
     new_missing = len(new) > 0 and _is_missing(new[-1])
