@@ -285,6 +285,9 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         "n_jobs": [numbers.Integral, None],
     }
 
+    # fit accepts dask arrays (solver="lbfgs"); see _focal_dask
+    _dask_methods = ("fit",)
+
     def __init__(
         self,
         *,
