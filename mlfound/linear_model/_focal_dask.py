@@ -171,7 +171,9 @@ def fit_focal_dask(est, X, y, sample_weight):
         )
     )
     counts = sum_in_order(
-        compute_all(map_blocks_delayed(_weighted_counts, [(b,) for b in blocks], n_classes))
+        compute_all(
+            map_blocks_delayed(_weighted_counts, [(b,) for b in blocks], n_classes)
+        )
     )
     class_weight = _class_weight_vector(est, counts)
     alpha = _alpha_vector(est, counts)
