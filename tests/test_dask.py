@@ -14,7 +14,7 @@ dask = pytest.importorskip("dask")
 
 import joblib  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.model_selection import GridSearchCV, PredefinedSplit  # noqa: E402
 
 from mlfound.linear_model import FocalLossClassifier  # noqa: E402
 from mlfound.model_selection import CostSensitiveThresholdClassifier  # noqa: E402
@@ -22,6 +22,8 @@ from mlfound.ordinal import (  # noqa: E402
     CumulativeBinaryClassifier,
     OrdinalLogisticRegression,
 )
+from mlfound.preprocessing import TargetEncoder  # noqa: E402
+from mlfound.preprocessing._target_encoder_dask import row_folds  # noqa: E402
 from mlfound.weighting import PositionBiasEstimator  # noqa: E402
 
 pytestmark = pytest.mark.dask
@@ -217,3 +219,42 @@ def test_joblib_loops_move_to_the_cluster(client):
             remote = factory().fit(X, target)
         assert len(stream.data) >= 2
         np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X))
+
+
+@pytest.mark.parametrize("target", ["binary", "continuous", "multiclass"])
+def test_target_encoder_equals_in_memory(client, target):
+    rng = np.random.default_rng(5)
+    cities = np.array([f"city{v}" for v in rng.integers(0, 60, N_ROWS)], dtype=object)
+    X = np.column_stack([cities, rng.integers(0, 7, N_ROWS)]).astype(object)
+    X[rng.uniform(size=N_ROWS) < 0.02, 0] = None  # a missing category
+    y = {
+        "binary": (rng.uniform(size=N_ROWS) < 0.3).astype(np.int64),
+        "continuous": rng.normal(size=N_ROWS),
+        "multiclass": rng.integers(0, 3, N_ROWS),
+    }[target]
+    sw = rng.uniform(0.5, 2.0, size=N_ROWS)
+    dX, dy, dsw = _on_cluster(X, y, sw)
+    local = TargetEncoder().fit(X, y, sample_weight=sw)
+    dist = TargetEncoder().fit(dX, dy, sample_weight=dsw)
+    for a, b in zip(dist.categories_, local.categories_, strict=True):
+        assert a.tolist() == b.tolist() or a[:-1].tolist() == b[:-1].tolist()
+    for a, b in zip(dist.encodings_, local.encodings_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+    for (wa, sa), (wb, sb) in zip(dist._stats, local._stats, strict=True):
+        np.testing.assert_allclose(wa, wb, atol=1e-10)
+        np.testing.assert_allclose(sa, sb, atol=1e-10)
+    encoded = dist.transform(dX)
+    assert isinstance(encoded, da.Array)
+    np.testing.assert_allclose(encoded.compute(), local.transform(X), atol=1e-10)
+
+    # out of fold: the same per-row folds in memory (as a PredefinedSplit)
+    oof = TargetEncoder(cv=5, random_state=0).fit_transform(dX, dy, sample_weight=dsw)
+    assert isinstance(oof, da.Array)
+    folds = row_folds(dX, 5, 0).compute()
+    assert np.bincount(folds).min() > N_ROWS / 10
+    in_memory = TargetEncoder(cv=PredefinedSplit(folds)).fit_transform(
+        X, y, sample_weight=sw
+    )
+    np.testing.assert_allclose(oof.compute(), in_memory, rtol=0, atol=1e-10)
+    with pytest.raises(TypeError, match="int cv"):
+        TargetEncoder(strategy="ordered").fit_transform(dX, dy)

@@ -122,7 +122,7 @@ def aligned(v, row_chunks, name):
 def delayed_blocks(*arrays):
     """Per-partition delayed tuples ``(block_of_a, block_of_b, ...)``; None stays."""
     lists = []
-    n_blocks = None
+    n_blocks = 0
     for a in arrays:
         if a is None:
             lists.append(None)
@@ -130,9 +130,7 @@ def delayed_blocks(*arrays):
         blocks = a.to_delayed().ravel().tolist()
         n_blocks = len(blocks)
         lists.append(blocks)
-    return [
-        tuple(None if b is None else b[i] for b in lists) for i in range(n_blocks)
-    ]
+    return [tuple(None if b is None else b[i] for b in lists) for i in range(n_blocks)]
 
 
 def map_blocks_delayed(func, blocks, *args):
