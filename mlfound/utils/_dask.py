@@ -137,7 +137,7 @@ def map_blocks_delayed(func, blocks, *args):
     """``func(*block, *args)`` per partition, as delayed objects (not computed)."""
     from dask import delayed
 
-    f = delayed(func, pure=True)
+    f = delayed(func, pure=False)
     return [f(*block, *args) for block in blocks]
 
 
