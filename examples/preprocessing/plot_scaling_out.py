@@ -37,7 +37,7 @@ data = make_high_cardinality(40_000, n_cities=300, random_state=0)
 X, y = data.X, data.y
 dX = da.from_array(X, chunks=(5_000, X.shape[1]))
 dy = da.from_array(y, chunks=5_000)
-print(f"{dX.npartitions} partitions of {dX.chunks[0][0]} rows; columns {data.feature_names}")
+print(f"{dX.npartitions} partitions of {dX.chunks[0][0]} rows:", data.feature_names)
 
 # %%
 # Out-of-fold encodings and a focal fit, distributed and in memory
