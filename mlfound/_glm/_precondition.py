@@ -78,13 +78,16 @@ def weighted_column_sq_sums(X, sample_weight):
     return out
 
 
-def jacobi_scale(objective):
+def jacobi_scale(objective, moments=None):
     """Positive scale ``D`` (n_params,) such that ``w = D * v`` is well conditioned.
 
     Parameters
     ----------
     objective : LinearObjective
         Its data, sample weights, layout and (smooth) penalty are used.
+    moments : ndarray of shape (n_features,), default=None
+        ``sum_i s_i x_ij^2`` when already known (summed over the partitions
+        of a distributed fit); computed from ``objective.X`` otherwise.
 
     Returns
     -------
@@ -95,7 +98,10 @@ def jacobi_scale(objective):
         scale 1.
     """
     sw_sum = objective.sw_sum
-    moments = weighted_column_sq_sums(objective.X, objective.sample_weight)
+    if moments is None:
+        moments = weighted_column_sq_sums(objective.X, objective.sample_weight)
+    else:
+        moments = np.array(moments, dtype=np.float64)
     if sw_sum > 0:
         moments /= sw_sum
     l2 = getattr(objective.penalty, "l2", 0.0) if objective.penalty else 0.0
@@ -114,12 +120,14 @@ def jacobi_scale(objective):
     return np.clip(scale, _MIN_SCALE, 1.0 / _MIN_SCALE)
 
 
-def lbfgs_scale(objective):
+def lbfgs_scale(objective, moments=None):
     """:func:`jacobi_scale` where it pays, else None (plain L-BFGS).
 
     Parameters
     ----------
     objective : LinearObjective
+        As for :func:`jacobi_scale`.
+    moments : ndarray of shape (n_features,), default=None
         As for :func:`jacobi_scale`.
 
     Returns
@@ -131,7 +139,7 @@ def lbfgs_scale(objective):
         variables would gain little and can cost iterations on collinear
         columns (see the module docstring).
     """
-    scale = jacobi_scale(objective)
+    scale = jacobi_scale(objective, moments)
     if scale.size == 0 or scale.max() < MIN_SPREAD * scale.min():
         return None
     return scale

@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlfound._glm._losses import BinaryFocalLoss, SoftmaxFocalLoss, _as_kernel_X
+from mlfound.linear_model._focal_dask import fit_focal_dask, predict_focal_dask
 from mlfound.linear_model._focal_inference import (
     FocalLikelihoodMixin,
     after_fit,
@@ -27,6 +28,7 @@ from mlfound.linear_model._focal_weights import (
     _class_weight_from_dict,
     _per_class_alpha,
 )
+from mlfound.utils._dask import any_dask, is_dask_collection
 from mlfound.utils._param_validation import Interval, StrOptions, _fit_context
 from mlfound.utils.validation import (
     check_n_classes,
@@ -282,6 +284,9 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         "n_jobs": [numbers.Integral, None],
     }
 
+    # fit accepts dask arrays (solver="lbfgs"); see _focal_dask
+    _dask_methods = ("fit",)
+
     def __init__(
         self,
         *,
@@ -363,6 +368,8 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
                 f"l1_ratio={self.l1_ratio}. Use solver='fista' (or 'sgd'/'adam') "
                 f"for L1 and elastic-net penalties."
             )
+        if any_dask(X, y, sample_weight):  # exact fit on a cluster
+            return fit_focal_dask(self, X, y, sample_weight)
         check_sparse_structure(X)
         X, y = validate_data(
             self,
@@ -486,6 +493,8 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             ``X @ coef_.T + intercept_`` (raveled for two classes).
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_focal_dask(self, "decision_function", X)
         check_is_fitted(self)
         check_sparse_structure(X)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
@@ -505,6 +514,8 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_focal_dask(self, "predict", X)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             indices = (scores > 0).astype(np.intp)
@@ -528,6 +539,8 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_focal_dask(self, "predict_proba", X)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             p = expit(scores)
@@ -547,6 +560,8 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_focal_dask(self, "predict_log_proba", X)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return np.column_stack([log_expit(-scores), log_expit(scores)])

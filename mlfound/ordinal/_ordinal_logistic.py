@@ -18,12 +18,14 @@ from mlfound._glm._cumulative_link import (
 from mlfound._glm._lbfgs import minimize_lbfgs
 from mlfound._glm._newton import minimize_newton
 from mlfound._glm._penalties import make_penalty
+from mlfound.ordinal._ordinal_dask import fit_ordinal_dask, predict_ordinal_dask
 from mlfound.ordinal._ordinal_effects import (
     dense_columns,
     parameter_names,
     reporting_jacobian,
     resolve_columns,
 )
+from mlfound.utils._dask import any_dask, is_dask_collection
 from mlfound.utils._likelihood import LikelihoodMixin, _inverse_hessian
 from mlfound.utils._param_validation import (
     Interval,
@@ -216,6 +218,9 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
     4|5  2.39     0.08  30.21    0.0
     """
 
+    # fit accepts dask arrays; see _ordinal_dask
+    _dask_methods = ("fit",)
+
     _parameter_constraints: dict = {
         "link": [StrOptions(set(LINKS))],
         "C": [Interval(Real, 0, None, closed="right")],
@@ -272,6 +277,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         self : object
             Fitted estimator.
         """
+        if any_dask(X, y, sample_weight):  # exact fit on a cluster
+            return fit_ordinal_dask(self, X, y, sample_weight)
         categories = ordinal_categories(y, self.categories)
         check_sparse_structure(X)
         X, y = validate_data(
@@ -317,6 +324,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities of the classes in the order of ``classes_``.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_ordinal_dask(self, "predict_proba", X)
         cum = self.predict_cumulative_proba(X)
         n = cum.shape[0]
         upper = np.hstack([cum, np.ones((n, 1))])
@@ -337,6 +346,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
             Non-decreasing along each row; ``P(y <= classes_[-1]) = 1`` is
             left out.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_ordinal_dask(self, "predict_cumulative_proba", X)
         X = self._validate_X(X)
         eta = np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1, 1)
         cuts = np.broadcast_to(self.thresholds_, (eta.shape[0], self.thresholds_.size))
@@ -379,6 +390,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities of the classes.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_ordinal_dask(self, "predict_log_proba", X)
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
@@ -395,6 +408,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_ordinal_dask(self, "predict", X)
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
@@ -415,6 +430,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_ordinal_dask(self, "predict_median", X)
         check_is_fitted(self)
         cum = self.predict_cumulative_proba(X)
         return self.classes_[np.sum(cum < 0.5, axis=1)]
@@ -435,6 +452,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         score : ndarray of shape (n_samples,)
             The latent scores.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_ordinal_dask(self, "latent_score", X)
         X = self._validate_X(X)
         return np.asarray(X @ self.coef_, dtype=np.float64).reshape(-1)
 
@@ -455,16 +474,9 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
 
     def _fit_params(self, X, codes, sample_weight, n_classes):
         """Run the solver; set the coefficients, cut points and inference."""
-        location = np.ones(X.shape[1], dtype=bool)
-        location[self.nominal_features_] = False
-        n_cuts = n_classes - 1
-        n_coef = (
-            int(location.sum())
-            + n_cuts * self.nominal_features_.size
-            + self.scale_features_.size
+        location, penalty = self._location_and_penalty(
+            X.shape[1], n_classes, float(sample_weight.sum())
         )
-        sw_sum = float(sample_weight.sum())
-        penalty = make_penalty(self.C, 0.0, sw_sum, n_penalized=n_coef)
         loss = CumulativeLinkLoss(
             X,
             codes,
@@ -480,6 +492,25 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
             if self.scale_features_.size
             else None,
         )
+        self._solve(loss, location)
+        self._separated = []
+        if penalty is None or penalty.l2 == 0:
+            self._warn_if_separated(X, codes, sample_weight, n_classes)
+
+    def _location_and_penalty(self, n_columns, n_classes, sw_sum):
+        """Mask of the location columns and the L2 penalty of the fit."""
+        location = np.ones(n_columns, dtype=bool)
+        location[self.nominal_features_] = False
+        n_cuts = n_classes - 1
+        n_coef = (
+            int(location.sum())
+            + n_cuts * self.nominal_features_.size
+            + self.scale_features_.size
+        )
+        return location, make_penalty(self.C, 0.0, sw_sum, n_penalized=n_coef)
+
+    def _solve(self, loss, location):
+        """Minimise ``loss``; store the parameters and the inference state."""
         solver = self.solver
         if solver == "auto":
             solver = "newton" if loss.n_params <= _NEWTON_MAX_PARAMS else "lbfgs"
@@ -493,7 +524,7 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
             verbose=self.verbose,
         )
         beta, G, gamma, theta = loss.split(w)
-        self.coef_ = np.zeros(X.shape[1])
+        self.coef_ = np.zeros(location.shape[0])
         self.coef_[location] = beta
         self.thresholds_ = theta
         self.nominal_coef_ = G.copy()
@@ -502,11 +533,8 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
         # max_iter=0 runs nothing and reports 0.
         self.n_iter_ = max(int(n_iter), 1) if self.max_iter > 0 else 0
         self.n_params_ = int(loss.n_params)
-        self.nobs_ = sw_sum
+        self.nobs_ = loss.sw_sum
         self._information(loss, w)
-        self._separated = []
-        if penalty is None or penalty.l2 == 0:
-            self._warn_if_separated(X, codes, sample_weight, n_classes)
 
     def _information(self, loss, w):
         """Log-likelihood and what the covariance needs, on the reported scale.

@@ -20,6 +20,11 @@ from sklearn.utils.validation import (
 )
 
 from mlfound._kernels.factorize import factorize
+from mlfound.preprocessing._target_encoder_dask import (  # fits on dask arrays
+    fit_target_encoder_dask,
+    fit_transform_target_encoder_dask,
+    transform_target_encoder_dask,
+)
 from mlfound.preprocessing._target_encoder_fast import (
     _gather,
 )
@@ -28,6 +33,7 @@ from mlfound.preprocessing._target_encoder_stats import (
     _folds,
     _update_columns,
 )
+from mlfound.utils._dask import any_dask, is_dask_collection
 from mlfound.utils._encode import check_categories, fit_codes, lookup_codes
 from mlfound.utils._frames import frame_columns
 from mlfound.utils._param_validation import (
@@ -215,6 +221,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    # fit and fit_transform accept dask arrays; see _target_encoder_dask
+    _dask_methods = ("fit", "fit_transform")
+
     def __init__(
         self,
         *,
@@ -259,6 +268,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         self : object
             Fitted encoder.
         """
+        if any_dask(X, y, sample_weight):  # statistics summed on a cluster
+            return fit_target_encoder_dask(self, X, y, sample_weight)
         columns, values, squares, weights, _ = self._setup(X, y, sample_weight)
         _fit_columns(self, columns, values, squares, weights)
         return self
@@ -293,6 +304,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
             Out-of-fold encodings, float64.
         """
         _raise_for_params(params, self, "fit_transform")
+        if any_dask(X, y, sample_weight):  # out-of-fold encodings on a cluster
+            return fit_transform_target_encoder_dask(self, X, y, sample_weight)
         y_raw = y
         columns, values, squares, weights, y_codes = self._setup(X, y, sample_weight)
         n_samples = values.shape[0]
@@ -360,6 +373,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
                 (n_samples, n_features * n_classes)
             Encoded features, float64.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return transform_target_encoder_dask(self, X)
         check_is_fitted(self, "encodings_")
         columns = self._columns(X, reset=False)
         n_samples = _num_rows(columns)

@@ -2,9 +2,17 @@
 
 scikit-learn keeps these private; every mlfound module imports them from here,
 so a rename upstream costs one edit.
+
+:func:`_fit_context` is scikit-learn's, plus one guard: a fit method handed a
+dask collection raises a TypeError naming the fix, unless its class lists the
+method in ``_dask_methods`` (it then fits the collection on the cluster).
+Without the guard, validation would convert the collection to NumPy and so
+gather every partition on the client.
 """
 
-from sklearn.base import _fit_context
+import functools
+
+from sklearn.base import _fit_context as _sklearn_fit_context
 from sklearn.utils._param_validation import (
     HasMethods,
     Hidden,
@@ -16,6 +24,33 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+
+from mlfound.utils._dask import refuse_dask
+
+
+def _fit_context(*, prefer_skip_nested_validation):
+    """scikit-learn's ``_fit_context`` that also refuses unsupported dask input."""
+    sklearn_decorator = _sklearn_fit_context(
+        prefer_skip_nested_validation=prefer_skip_nested_validation
+    )
+
+    def decorator(fit_method):
+        wrapped = sklearn_decorator(fit_method)
+
+        @functools.wraps(fit_method)
+        def wrapper(estimator, *args, **kwargs):
+            if fit_method.__name__ not in getattr(estimator, "_dask_methods", ()):
+                refuse_dask(
+                    f"{type(estimator).__name__}.{fit_method.__name__}",
+                    *args,
+                    *kwargs.values(),
+                )
+            return wrapped(estimator, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
 
 __all__ = [
     "HasMethods",

@@ -1,0 +1,260 @@
+"""Fits and predictions on dask arrays, on a real two-process LocalCluster.
+
+One cluster serves the module (two worker processes on the loopback
+interface). Every distributed fit is compared with the in-memory fit of the
+same data; the data is split into at least 8 partitions.
+"""
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+
+import joblib  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import GridSearchCV, PredefinedSplit  # noqa: E402
+
+from mlfound.linear_model import FocalLossClassifier  # noqa: E402
+from mlfound.model_selection import CostSensitiveThresholdClassifier  # noqa: E402
+from mlfound.ordinal import (  # noqa: E402
+    CumulativeBinaryClassifier,
+    OrdinalLogisticRegression,
+)
+from mlfound.preprocessing import TargetEncoder  # noqa: E402
+from mlfound.preprocessing._target_encoder_dask import row_folds  # noqa: E402
+from mlfound.weighting import PositionBiasEstimator  # noqa: E402
+
+pytestmark = pytest.mark.dask
+
+N_ROWS, CHUNK = 1600, 200  # 8 partitions
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def _rel(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    assert a.shape == b.shape
+    if a.size == 0:
+        return 0.0
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+def _binary_data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N_ROWS, 4))
+    X[:, 3] *= 20.0  # unequal curvatures: the Jacobi scale is used
+    logit = X @ np.array([1.0, -0.5, 0.25, 0.02]) - 1.5
+    y = (rng.uniform(size=N_ROWS) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    sw = rng.uniform(0.5, 2.0, size=N_ROWS)
+    return X, y, sw
+
+
+def _on_cluster(*arrays):
+    return [
+        da.from_array(a, chunks=(CHUNK,) + a.shape[1:]) if a is not None else None
+        for a in arrays
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"gamma": 2.0, "alpha": 0.25},
+        {"gamma": 0.0, "class_weight": "balanced", "C": 10.0},
+    ],
+)
+def test_focal_fit_equals_in_memory(client, params):
+    X, y, sw = _binary_data()
+    dX, dy, dsw = _on_cluster(X, y, sw)
+    local = FocalLossClassifier(tol=1e-8, **params).fit(X, y, sample_weight=sw)
+    dist = FocalLossClassifier(tol=1e-8, **params).fit(dX, dy, sample_weight=dsw)
+    assert _rel(dist.coef_, local.coef_) < 1e-6
+    assert _rel(dist.intercept_, local.intercept_) < 1e-6
+    proba = dist.predict_proba(dX)
+    assert isinstance(proba, da.Array)
+    np.testing.assert_allclose(proba.compute(), dist.predict_proba(X), rtol=1e-12)
+    np.testing.assert_array_equal(dist.predict(dX).compute(), dist.predict(X))
+    # an ordinary fitted estimator: it predicts NumPy data too
+    assert isinstance(dist.predict_proba(X), np.ndarray)
+
+
+def test_focal_multiclass_and_unsupported_solver(client):
+    X, _, _ = _binary_data(1)
+    noise = np.random.default_rng(1).logistic(size=N_ROWS)
+    y = np.digitize(X[:, 0] + 0.3 * X[:, 1] + noise, [-0.5, 0.5])
+    dX, dy = _on_cluster(X, y)
+    local = FocalLossClassifier(tol=1e-8, C=1.0).fit(X, y)
+    dist = FocalLossClassifier(tol=1e-8, C=1.0).fit(dX, dy)
+    assert _rel(dist.coef_, local.coef_) < 1e-6
+    scores = dist.decision_function(dX)
+    assert scores.shape == (N_ROWS, 3)
+    np.testing.assert_allclose(scores.compute(), dist.decision_function(X))
+    with pytest.raises(TypeError, match="solver='lbfgs'"):
+        FocalLossClassifier(solver="adam").fit(dX, dy)
+
+
+def test_ordinal_fit_equals_in_memory(client):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(N_ROWS, 3))
+    latent = X @ np.array([1.0, -0.7, 0.3]) + rng.logistic(size=N_ROWS)
+    y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
+    sw = rng.uniform(0.5, 2.0, size=N_ROWS)
+    dX, dy, dsw = _on_cluster(X, y, sw)
+    for params in ({}, {"link": "probit", "nominal": [2]}):
+        local = OrdinalLogisticRegression(**params).fit(X, y, sample_weight=sw)
+        dist = OrdinalLogisticRegression(**params).fit(dX, dy, sample_weight=dsw)
+        assert _rel(dist.coef_, local.coef_) < 1e-6
+        assert _rel(dist.thresholds_, local.thresholds_) < 1e-6
+        assert _rel(dist.nominal_coef_, local.nominal_coef_) < 1e-6
+        # the likelihood summary is exact too (summed Hessian and meat)
+        assert dist.loglik_ == pytest.approx(local.loglik_, rel=1e-10)
+        np.testing.assert_allclose(
+            dist.covariance("robust"), local.covariance("robust"), rtol=1e-6
+        )
+    np.testing.assert_allclose(
+        dist.predict_proba(dX).compute(), local.predict_proba(X), atol=1e-9
+    )
+    np.testing.assert_array_equal(dist.predict(dX).compute(), dist.predict(X))
+
+
+def test_data_never_gathers_on_the_client(client, monkeypatch):
+    """The partitions are created on the workers and never come back whole.
+
+    Converting a dask array to NumPy (what a validation step that does not
+    know dask would do) raises here, and every result a fit brings back to
+    the client is checked to be far smaller than one partition.
+    """
+    n, chunk, p = 80_000, 10_000, 5
+    rs = da.random.RandomState(0)
+    X = rs.normal(size=(n, p), chunks=(chunk, p))
+    y = (X[:, 0] + rs.logistic(size=n, chunks=chunk) > 0).astype(np.int64)
+    partition_bytes = chunk * p * 8
+    returned = []
+    real_compute = dask.compute
+
+    def recording_compute(*args, **kwargs):
+        results = real_compute(*args, **kwargs)
+        returned.extend(_nbytes(r) for r in results)
+        return results
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a dask array was gathered on the client")
+
+    monkeypatch.setattr(dask, "compute", recording_compute)
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    monkeypatch.setattr(da.Array, "compute", refuse)
+    # the check can fail: this is what an in-memory fit would do
+    with pytest.raises(AssertionError, match="gathered"):
+        np.asarray(X)
+    focal = FocalLossClassifier(tol=1e-6).fit(X, y)
+    ordinal = OrdinalLogisticRegression().fit(X, y)
+    # estimators without a distributed fit refuse instead of gathering
+    with pytest.raises(TypeError, match="compute the collection first|X.compute"):
+        PositionBiasEstimator().fit(X, y)
+    monkeypatch.undo()
+    assert returned and max(returned) < partition_bytes / 20
+    assert focal._dask_passes >= 4 and ordinal._dask_passes >= 4
+    X_local, y_local = dask.compute(X, y)
+    local = FocalLossClassifier(tol=1e-6).fit(X_local, y_local)
+    assert _rel(focal.coef_, local.coef_) < 1e-6
+
+
+def _nbytes(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes
+    if isinstance(obj, (tuple, list)):
+        return sum(_nbytes(o) for o in obj)
+    return 8
+
+
+def test_grid_search_on_the_dask_joblib_backend(client):
+    X, y, _ = _binary_data(3)
+    grid = {"gamma": [0.0, 2.0], "C": [0.1, 1.0]}
+    local = GridSearchCV(FocalLossClassifier(), grid, cv=3).fit(X, y)
+    with (
+        distributed.get_task_stream(client) as stream,
+        joblib.parallel_config(backend="dask"),
+    ):
+        remote = GridSearchCV(FocalLossClassifier(), grid, cv=3, n_jobs=-1).fit(X, y)
+    assert len(stream.data) >= 12  # the 12 fits ran on the workers
+    for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
+        np.testing.assert_allclose(remote.cv_results_[key], local.cv_results_[key])
+
+
+def test_joblib_loops_move_to_the_cluster(client):
+    """The K-1 fits and the threshold tuner's CV folds go through joblib."""
+    X, y, _ = _binary_data(4)
+    y_ord = np.digitize(X[:, 0], [-0.5, 0.5])
+    cost = np.array([[0.0, 1.0], [10.0, 0.0]])
+    make = [
+        (lambda: CumulativeBinaryClassifier(LogisticRegression(), n_jobs=2), y_ord),
+        (
+            lambda: CostSensitiveThresholdClassifier(
+                LogisticRegression(), cost_matrix=cost, cv=4, n_jobs=2
+            ),
+            y,
+        ),
+    ]
+    for factory, target in make:
+        local = factory().fit(X, target)
+        with (
+            distributed.get_task_stream(client) as stream,
+            joblib.parallel_config(backend="dask"),
+        ):
+            remote = factory().fit(X, target)
+        assert len(stream.data) >= 2
+        np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X))
+
+
+@pytest.mark.parametrize("target", ["binary", "continuous", "multiclass"])
+def test_target_encoder_equals_in_memory(client, target):
+    rng = np.random.default_rng(5)
+    cities = np.array([f"city{v}" for v in rng.integers(0, 60, N_ROWS)], dtype=object)
+    X = np.column_stack([cities, rng.integers(0, 7, N_ROWS)]).astype(object)
+    X[rng.uniform(size=N_ROWS) < 0.02, 0] = None  # a missing category
+    y = {
+        "binary": (rng.uniform(size=N_ROWS) < 0.3).astype(np.int64),
+        "continuous": rng.normal(size=N_ROWS),
+        "multiclass": rng.integers(0, 3, N_ROWS),
+    }[target]
+    sw = rng.uniform(0.5, 2.0, size=N_ROWS)
+    dX, dy, dsw = _on_cluster(X, y, sw)
+    local = TargetEncoder().fit(X, y, sample_weight=sw)
+    dist = TargetEncoder().fit(dX, dy, sample_weight=dsw)
+    for a, b in zip(dist.categories_, local.categories_, strict=True):
+        assert a.tolist() == b.tolist() or a[:-1].tolist() == b[:-1].tolist()
+    for a, b in zip(dist.encodings_, local.encodings_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+    for (wa, sa), (wb, sb) in zip(dist._stats, local._stats, strict=True):
+        np.testing.assert_allclose(wa, wb, atol=1e-10)
+        np.testing.assert_allclose(sa, sb, atol=1e-10)
+    encoded = dist.transform(dX)
+    assert isinstance(encoded, da.Array)
+    np.testing.assert_allclose(encoded.compute(), local.transform(X), atol=1e-10)
+
+    # out of fold: the same per-row folds in memory (as a PredefinedSplit)
+    oof = TargetEncoder(cv=5, random_state=0).fit_transform(dX, dy, sample_weight=dsw)
+    assert isinstance(oof, da.Array)
+    folds = row_folds(dX, 5, 0).compute()
+    assert np.bincount(folds).min() > N_ROWS / 10
+    in_memory = TargetEncoder(cv=PredefinedSplit(folds)).fit_transform(
+        X, y, sample_weight=sw
+    )
+    np.testing.assert_allclose(oof.compute(), in_memory, rtol=0, atol=1e-10)
+    with pytest.raises(TypeError, match="int cv"):
+        TargetEncoder(strategy="ordered").fit_transform(dX, dy)
