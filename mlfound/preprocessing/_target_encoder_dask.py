@@ -40,11 +40,6 @@ from mlfound.preprocessing._target_encoder_stats import (
     _update_encodings,
 )
 from mlfound.utils._array_checks import check_finite_target
-from mlfound.utils._encode import (
-    check_categories,
-    check_same_category_kind,
-    merge_categories,
-)
 from mlfound.utils._dask import (
     aligned,
     as_row_blocks,
@@ -53,6 +48,11 @@ from mlfound.utils._dask import (
     map_blocks_delayed,
     map_rows,
     sum_in_order,
+)
+from mlfound.utils._encode import (
+    check_categories,
+    check_same_category_kind,
+    merge_categories,
 )
 
 # ------------------------------------------------------------ worker functions
