@@ -2,8 +2,9 @@
 
 Run once (``python asv_benchmarks/ordinal_corn_vs_cumulative.py``, two
 worker processes, about half an hour on a busy 2-core machine; ``--quick``
-for 5 seeds and the small sizes) to produce the table of the ordinal user guide page, and with
-``--rules`` for its comparison of the argmax and median prediction rules.
+for 5 seeds and the small sizes) to produce the table of the ordinal user
+guide page, and with ``--rules`` for its comparison of the argmax and median
+prediction rules.
 For every setting and seed both ``ConditionalOrdinalClassifier`` (CORN) and
 ``CumulativeBinaryClassifier`` are fitted with the same inner model on the
 same training rows and scored on the same 20,000 test rows; the table shows
