@@ -6,6 +6,8 @@ import pytest
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import SplineTransformer
 from sklearn.tree import DecisionTreeClassifier
 
 from mlfound.datasets import make_star_ratings
@@ -116,21 +118,114 @@ def test_one_class_and_empty_subsets_get_constant_models():
     np.testing.assert_allclose(proba[:, :3], ref.predict_proba(X), rtol=1e-6)
 
 
-def test_mae_no_worse_than_cumulative_binary_on_star_ratings():
-    # Same inner model, median prediction (the minimum-expected-MAE rule);
-    # the full study over more seeds and inner models is in the user guide.
+class _ConstantHalf(ClassifierMixin, BaseEstimator):
+    """Binary classifier that says P(y=1) = 1/2 for every row."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((X.shape[0], 2), 0.5)
+
+
+@pytest.mark.parametrize(
+    "wrapper", [ConditionalOrdinalClassifier, CumulativeBinaryClassifier]
+)
+def test_predict_median_minimises_expected_absolute_error(wrapper):
+    # brute force: sum_i P(y = c_i) |i - j| for every candidate class j
+    data = make_star_ratings(600, n_features=3, random_state=9)
+    model = wrapper().fit(data.X, data.y)
+    proba = model.predict_proba(data.X)
+    ranks = np.arange(5)
+    expected = proba @ np.abs(ranks[:, None] - ranks[None, :])
+    best = np.argmin(expected, axis=1)
+    near_tie = (np.abs(np.cumsum(proba, axis=1)[:, :-1] - 0.5) < 1e-9).any(axis=1)
+    assert not near_tie.any()
+    np.testing.assert_array_equal(model.predict_median(data.X), model.classes_[best])
+    # an exact tie P(y <= c_0) = 1/2 (both 1 and 2 stars are optimal) goes to
+    # the lower class in both wrappers: CORN's 1 - r_0 and the cumulative
+    # 1 - q_0 are both exactly 1/2 here
+    tie = wrapper(_ConstantHalf()).fit(data.X, data.y)
+    cum = tie.predict_cumulative_proba(data.X[:5])
+    np.testing.assert_array_equal(cum[:, 0], 0.5)
+    np.testing.assert_array_equal(tie.predict_median(data.X[:5]), 1)
+
+
+def _sequential_ratings(n_samples, n_features, seed):
+    """Continuation-ratio logit data: P(y > k | y >= k, x) = expit(x @ coef + a_k)."""
+    rng = np.random.default_rng(seed)
+    coef = rng.standard_normal(n_features)
+    X = rng.standard_normal((n_samples, n_features))
+    passes = 1.0 / (1.0 + np.exp(-(X @ coef)[:, None] - np.log([4.0, 3.0, 2.0, 1.0])))
+    passed = rng.uniform(size=passes.shape) < passes
+    return X, 1 + np.argmin(np.column_stack([passed, np.zeros(n_samples, bool)]), 1)
+
+
+def _paired_gap(X, y, n_train, inner):
+    """CORN minus cumulative on held-out rows: (median-rule MAE, log loss)."""
+    X_train, y_train, X_test, y_test = (
+        X[:n_train],
+        y[:n_train],
+        X[n_train:],
+        y[n_train:],
+    )
+    scores = []
+    for wrapper in (ConditionalOrdinalClassifier, CumulativeBinaryClassifier):
+        model = wrapper(inner).fit(X_train, y_train)
+        proba = model.predict_proba(X_test)
+        rank = np.searchsorted(model.classes_, y_test)
+        scores.append(
+            (
+                mean_absolute_class_error(y_test, model.predict_median(X_test)),
+                -np.mean(np.log(proba[np.arange(len(y_test)), rank])),
+            )
+        )
+    return np.subtract(*scores)
+
+
+def test_the_well_specified_decomposition_fits_the_distribution_better():
+    # With a linear logistic inner model, the cumulative wrapper is exactly
+    # right on cumulative-logit data (make_star_ratings) and CORN on
+    # continuation-ratio logit data; held-out log loss says which. Over 20
+    # seeds at this size every single seed had the expected sign (gaps
+    # +0.004 +- 0.0006 and -0.005 +- 0.0005); the test uses 4 seeds.
+    inner = LogisticRegression(C=np.inf)
+    cumulative_data, sequential_data = [], []
+    for seed in range(4):
+        data = make_star_ratings(7000, n_features=3, random_state=seed)
+        cumulative_data.append(_paired_gap(data.X, data.y, 2000, inner)[1])
+        X, y = _sequential_ratings(7000, 3, seed)
+        sequential_data.append(_paired_gap(X, y, 2000, inner)[1])
+    assert np.mean(cumulative_data) > 0, cumulative_data
+    assert np.mean(sequential_data) < 0, sequential_data
+
+
+def test_mae_no_worse_than_cumulative_binary_with_a_flexible_inner_model():
+    # One feature and a spline logistic model: every boundary of either
+    # decomposition is a smooth function of x that the inner model can
+    # represent, so neither is misspecified. Over 20 seeds at this size the
+    # median-rule MAE gap was 0.0000 +- 0.0006 (per-seed sd 0.0025, largest
+    # mean over 4 consecutive seeds +0.0016); the tolerance is about 4
+    # standard errors of a mean over 4 seeds.
+    inner = make_pipeline(SplineTransformer(n_knots=6), LogisticRegression(C=10.0))
+    gaps = []
+    for seed in range(4):
+        data = make_star_ratings(6000, n_features=1, random_state=seed)
+        gaps.append(_paired_gap(data.X, data.y, 1000, inner)[0])
+    assert np.mean(gaps) <= 0.005, gaps
+
+
+def test_mae_gap_is_small_where_the_cumulative_wrapper_is_exact():
+    # On cumulative-logit data with a linear inner model CORN's conditional
+    # tasks are misspecified and it is slightly worse, not much: over 20
+    # seeds at this size the median-rule gap was +0.0021 +- 0.0006 and the
+    # largest mean over 3 consecutive seeds +0.0048 (user guide table).
     gaps = []
     for seed in range(3):
         data = make_star_ratings(6000, n_features=5, random_state=seed)
-        X_train, y_train = data.X[:2000], data.y[:2000]
-        X_test, y_test = data.X[2000:], data.y[2000:]
-        corn = ConditionalOrdinalClassifier().fit(X_train, y_train)
-        cumulative = CumulativeBinaryClassifier().fit(X_train, y_train)
-        gaps.append(
-            mean_absolute_class_error(y_test, corn.predict_median(X_test))
-            - mean_absolute_class_error(y_test, cumulative.predict_median(X_test))
-        )
-    assert np.mean(gaps) <= 0.005, gaps
+        gaps.append(_paired_gap(data.X, data.y, 2000, LogisticRegression())[0])
+    assert np.mean(gaps) <= 0.01, gaps
 
 
 def test_metadata_routing_restricts_routed_weights_to_the_subset():
