@@ -15,12 +15,15 @@ Two things a warning-free Sphinx build does not catch:
   something drawn on them, or an axes that is shown (frame and ticks on) but
   empty, the trace of a figure created in one cell and drawn on in a later
   one, after the gallery has already captured and closed it.
+
+It also checks, before anything is read, that each gallery subsection's
+``README.txt`` title is underlined with ``-`` (one level below the gallery's
+own ``=`` title), so that the subsections nest under "Gallery of examples"
+in the navigation instead of sitting beside it.
 """
 
 import re
 from pathlib import Path
-
-from sphinx.errors import ExtensionError
 
 MATH_MARKER = re.compile(r'class="math[ "]')
 SCRIPT_SRC = re.compile(r'<script[^>]*\bsrc="([^"]+)"')
@@ -61,6 +64,8 @@ def check_math_is_local(app, exception):
     if n_math_pages == 0:
         problems.append("no page has math: the math check has nothing to check")
     if problems:
+        from sphinx.errors import ExtensionError
+
         raise ExtensionError(
             "math would not render offline:\n  " + "\n  ".join(problems[:10])
         )
@@ -77,15 +82,12 @@ def _empty_axes(fig):
     return empty, any_data
 
 
-def scrape_nonempty_figures(block, block_vars, gallery_conf, **kwargs):
-    """Matplotlib scraper of the gallery that refuses empty figures."""
+def check_open_figures(example):
+    """Raise ``ValueError`` if an open matplotlib figure is empty."""
     import matplotlib.pyplot as plt
-    from sphinx_gallery.scrapers import matplotlib_scraper
 
-    example = block_vars.get("src_file", "an example")
     for number in plt.get_fignums():
-        fig = plt.figure(number)
-        empty, any_data = _empty_axes(fig)
+        empty, any_data = _empty_axes(plt.figure(number))
         if empty or not any_data:
             where = ", ".join(empty) or "every axes"
             raise ValueError(
@@ -93,10 +95,43 @@ def scrape_nonempty_figures(block, block_vars, gallery_conf, **kwargs):
                 "figure in the same cell that creates it (the gallery captures "
                 "and closes the figures at the end of each cell)."
             )
+
+
+def scrape_nonempty_figures(block, block_vars, gallery_conf, **kwargs):
+    """Matplotlib scraper of the gallery that refuses empty figures."""
+    from sphinx_gallery.scrapers import matplotlib_scraper
+
+    check_open_figures(block_vars.get("src_file", "an example"))
     return matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
 
 
+def _subsection_title_problems(examples_dir):
+    problems = []
+    for readme in sorted(Path(examples_dir).glob("*/README.txt")):
+        lines = readme.read_text(encoding="utf-8").splitlines()
+        underline = lines[1] if len(lines) > 1 else ""
+        if not underline or set(underline) != {"-"}:
+            problems.append(
+                f"{readme}: underline the title with '-' (a subsection of the "
+                "gallery), not with '=' or an overline"
+            )
+    return problems
+
+
+def check_gallery_subsection_titles(app, config):
+    """Fail early when a gallery subsection title is not one level down."""
+    conf_dir = Path(app.confdir)
+    problems = []
+    for examples_dir in config.sphinx_gallery_conf.get("examples_dirs", []):
+        problems += _subsection_title_problems(conf_dir / examples_dir)
+    if problems:
+        from sphinx.errors import ExtensionError
+
+        raise ExtensionError("\n  ".join(["gallery headings:", *problems]))
+
+
 def setup(app):
+    app.connect("config-inited", check_gallery_subsection_titles)
     # After the MathJax files are copied into _static (priority 500).
     app.connect("build-finished", check_math_is_local, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
