@@ -92,7 +92,7 @@ ax.bar(x + 0.2, [h for _, h in scores.values()], 0.4, label="later holdout")
 ax.set_xticks(x, list(scores))
 ax.set_ylabel("MAE (lower is better)")
 ax.set_title("The leaky feature looks better in validation only")
-ax.legend()
+ax.legend(loc="lower right")
 fig.tight_layout()
 
 # %%
