@@ -112,6 +112,7 @@ def _autosummary(names, template):
         ".. autosummary::",
         "   :toctree: ../generated/",
         f"   :template: {template}",
+        "   :nosignatures:",
         "",
         *(f"   {name}" for name in sorted(names)),
         "",
