@@ -37,8 +37,8 @@ def _write(text, end="\n"):
 
 
 def _short_title(title):
-    """The title up to its colon: "Fraud (1% positives, FP=1, FN=50)"."""
-    return title.split(":")[0].strip()
+    """The title up to its ": ", e.g. "Imbalance 1:100"."""
+    return title.split(": ")[0].strip()
 
 
 def _print_summary(results):

@@ -94,7 +94,7 @@ def test_tour_prints_per_step_times_compile_line_and_summary(
         step("instant")
         return [("cost", "10.0", "2.0")]
 
-    fake = [types.SimpleNamespace(TITLE="Timed: three stages", run=scenario)]
+    fake = [types.SimpleNamespace(TITLE="Timed 1:3: three stages", run=scenario)]
     monkeypatch.setattr(tour_main, "scenarios", lambda: fake)
     assert tour_main.main(["--quick"]) == 0
     out = capsys.readouterr().out
@@ -107,7 +107,7 @@ def test_tour_prints_per_step_times_compile_line_and_summary(
     assert times["instant"] < 0.3
     assert re.search(r"of which [\d.]+ s compiling Numba kernels", out)
     summary = out[out.index("Summary") :]
-    assert re.search(r"1\s+Timed\s+cost\s+10\.0\s+2\.0\s+[\d.]+\s+[\d.]+", summary)
+    assert re.search(r"1\s+Timed 1:3\s+cost\s+10\.0\s+2\.0\s+[\d.]+\s+[\d.]+", summary)
 
 
 def test_tour_help_is_plain_text(capsys):
