@@ -1,33 +1,73 @@
-"""``python -m mlfound``: a short tour of what mlfound fixes.
+"""python -m mlfound: a short tour of what mlfound fixes.
 
-For each family, its scenario from :mod:`mlfound.datasets` is run twice: the
-way practitioners often do it by hand (the naive baseline) and with mlfound,
-and the figures are printed side by side. ``--quick`` uses smaller data.
+For each family, its scenario from mlfound.datasets is run twice: the way
+practitioners often do it by hand (the naive baseline) and with mlfound, and
+the figures are printed side by side. Each stage prints how long it took; the
+first call of a Numba kernel compiles it, and that time is shown on a line of
+its own (the compiled code is cached, so later runs skip it). A summary table
+of all scenarios closes the tour.
 
-``--warm`` runs the scenarios silently (small data) so that the Numba kernels
-they use are compiled into mlfound's cache, e.g. when a container image is
-built; ``--cache-dir`` prints where that cache lives (delete the directory to
-clear it).
+--quick uses smaller data. --warm runs the scenarios silently on small data
+so that the kernels they use are compiled into mlfound's cache (e.g. when a
+container image is built); --cache-dir prints where that cache lives (delete
+the directory to clear it).
+
+Run it from outside a clone of the repository to use the installed package:
+from the clone's root, Python imports the clone's mlfound folder instead.
 """
 
 import argparse
 import os
 import sys
 import time
-import traceback
 
 import mlfound
-from mlfound._tour import scenarios
+from mlfound._tour import run_scenario, scenarios
 
 
-def _print_table(rows):
-    header = ("metric", "naive baseline", "mlfound")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(3)]
+def _print_table(rows, header=("metric", "naive baseline", "mlfound"), indent=4):
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        print(
-            "    "
-            + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+        cells = "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+        print((" " * indent + cells).rstrip())
+
+
+def _write(text, end="\n"):
+    print(text, end=end, flush=True)
+
+
+def _short_title(title):
+    """The title up to its ": ", e.g. "Imbalance 1:100"."""
+    return title.split(": ")[0].strip()
+
+
+def _print_summary(results):
+    rows = []
+    for number, result in enumerate(results, start=1):
+        metric, naive, ours = (result.rows[0] if result.rows else ("FAILED", "-", "-"))[
+            :3
+        ]
+        compiled = f"{result.compile_seconds:.1f}" if result.compile_seconds else "-"
+        rows.append(
+            (
+                str(number),
+                _short_title(result.title),
+                metric,
+                naive,
+                ours,
+                f"{result.seconds:.1f}",
+                compiled,
+            )
         )
+    print("\nSummary (first figure of each scenario; times in seconds)")
+    header = ("#", "scenario", "metric", "naive", "mlfound", "time", "compile")
+    _print_table(rows, header=header, indent=2)
+    total = sum(r.seconds for r in results)
+    compiled = sum(r.compile_seconds for r in results)
+    print(
+        f"  total {total:.1f} s, of which {compiled:.1f} s compiling Numba "
+        "kernels on their first call"
+    )
 
 
 def _datasets_tour(quick):
@@ -119,22 +159,18 @@ def main(argv=None):
         mlfound.show_versions()
         return 0
 
-    failures = 0
+    results = []
     for number, module in enumerate(found, start=1):
         print(f"\n[{number}/{len(found)}] {module.TITLE}")
-        start = time.perf_counter()
-
-        def step(message, _start=start):
-            print(f"  ... {message} ({time.perf_counter() - _start:.1f} s)", flush=True)
-
-        try:
-            rows = module.run(quick=args.quick, step=step)
-        except Exception:  # report every scenario, then fail at the end
-            failures += 1
+        result = run_scenario(module, quick=args.quick, write=_write)
+        results.append(result)
+        if result.error is not None:  # report every scenario, fail at the end
             print("  FAILED:")
-            traceback.print_exc()
+            print(result.error, file=sys.stderr, end="")
             continue
-        _print_table(rows)
+        _print_table(result.rows)
+    _print_summary(results)
+    failures = sum(r.error is not None for r in results)
     if failures:
         print(f"\n{failures} scenario(s) failed.", file=sys.stderr)
         return 1

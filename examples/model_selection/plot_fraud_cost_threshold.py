@@ -77,12 +77,18 @@ plt.show()
 # -----------
 # A probability threshold such as 1/51 is only meaningful for calibrated
 # probabilities. The tuned threshold needs only the *order* of the scores, but
-# the calibration curve tells whether the Bayes rule could be trusted.
+# the calibration curve tells whether the Bayes rule could be trusted. With 1%
+# fraud, almost every predicted probability is below 0.1, so both axes are
+# logarithmic: a calibrated model's points lie on the diagonal at every scale.
+# (A bin without any fraud has a fraction of 0: the line drops to the edge.)
 fig, ax = plt.subplots(figsize=(5, 5))
 CalibrationDisplay.from_estimator(
     tuned, X_test, y_test, n_bins=10, strategy="quantile", ax=ax, name="logistic"
 )
-ax.set_title("Calibration on the test set")
+ax.axvline(bayes_threshold, color="tab:red", ls="--", lw=0.8, label="1/51")
+ax.set(xscale="log", yscale="log", xlim=(1e-4, 1), ylim=(1e-4, 1))
+ax.set_title("Calibration on the test set (log-log)")
+ax.legend(loc="upper left")
 plt.show()
 proba = tuned.predict_proba(X_test)[:, 1]
 ece = expected_calibration_error(y_test, proba, n_bins=10, strategy="quantile")

@@ -210,7 +210,7 @@ def paired_cv_test(
         Group labels passed to the splitter's ``split`` (``GroupKFold``).
     n_jobs : int or None, default=None
         Number of jobs over splits (each fits both estimators); ``None`` means 1 unless
-        in a :func:`joblib.parallel_config` context.
+        in a :class:`joblib.parallel_config` context.
     random_state : int, RandomState instance or None, default=None
         Shuffles the default splits.
 

@@ -80,8 +80,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
     .. note::
         ``fit(X, y).transform(X)`` does not equal ``fit_transform(X, y)``:
         only the latter is safe for the training rows. Use ``fit_transform``
-        on training data and ``transform`` on new data (a :class:`Pipeline`
-        does exactly this).
+        on training data and ``transform`` on new data (a
+        :class:`~sklearn.pipeline.Pipeline` does exactly this).
 
     Read more in the :ref:`User Guide <target_encoding>`.
 

@@ -121,7 +121,7 @@ class IPSReweighter(MetaEstimatorMixin, BaseEstimator):
         no-position modes). A given ``propensity`` array is kept as is
         (entry ``k - 1`` for position ``k``); an estimated one has one entry
         per distinct training position (see
-        :attr:`PositionBiasEstimator.positions_`).
+        ``PositionBiasEstimator.positions_``).
     positions_ : ndarray of shape (n_positions,) or None
         The positions `propensity_` refers to: ``1..len(propensity)`` for a
         given array, the distinct training positions when estimated.

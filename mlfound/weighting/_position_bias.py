@@ -117,7 +117,7 @@ class PositionBiasEstimator(
     n_jobs : int, default=None
         Number of restarts run in parallel (joblib, threads: the kernels
         release the GIL). ``None`` means 1 unless in a
-        :func:`joblib.parallel_config` context.
+        :class:`joblib.parallel_config` context.
 
     Attributes
     ----------
