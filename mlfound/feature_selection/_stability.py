@@ -18,6 +18,7 @@ from mlfound.utils._param_validation import (
     RealNotInt,
     _fit_context,
 )
+from mlfound.utils._sklearn_compat import logistic_penalty_params
 
 # The default grid runs from the weakest penalty that selects nothing down
 # to this fraction of it (for C: up to 1 / this multiple of the smallest C).
@@ -231,10 +232,12 @@ class StabilitySelector(SelectorMixin, BaseEstimator):
         if self.estimator is None:
             kind = type_of_target(y, input_name="y", raise_unknown=True)
             if kind == "binary":
-                estimator = LogisticRegression(l1_ratio=1.0, solver="liblinear")
+                estimator = LogisticRegression(
+                    solver="liblinear", **logistic_penalty_params(1.0)
+                )
             elif kind == "multiclass":
                 estimator = LogisticRegression(
-                    l1_ratio=1.0, solver="saga", max_iter=1000
+                    solver="saga", max_iter=1000, **logistic_penalty_params(1.0)
                 )
             elif kind in ("continuous", "continuous-multioutput"):
                 estimator = Lasso()

@@ -8,7 +8,6 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -25,6 +24,7 @@ from mlfound.linear_model._focal_solvers import (
     _partial_fit_epoch,
 )
 from mlfound.linear_model._focal_weights import (
+    _balanced_class_weights,
     _class_weight_from_dict,
     _per_class_alpha,
 )
@@ -591,12 +591,7 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
             cw = _class_weight_from_dict(self.class_weight, self.classes_)
             sample_weight = sample_weight * cw[codes]
         elif self.class_weight is not None:  # "balanced"
-            cw = compute_class_weight(
-                self.class_weight,
-                classes=np.arange(len(self.classes_)),
-                y=codes,
-                sample_weight=sample_weight,
-            )
+            cw = _balanced_class_weights(codes, sample_weight, len(self.classes_))
             sample_weight = sample_weight * cw[codes]
         return np.ascontiguousarray(sample_weight, dtype=np.float64)
 
@@ -604,9 +599,7 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         n_classes = len(self.classes_)
         alpha = self.alpha
         if isinstance(alpha, str):  # "balanced", on weighted class counts
-            counts = np.bincount(codes, weights=sample_weight, minlength=n_classes)
-            counts[counts == 0] = 1.0
-            return sample_weight.sum() / (n_classes * counts)
+            return _balanced_class_weights(codes, sample_weight, n_classes)
         return _per_class_alpha(alpha, n_classes, self.classes_)
 
     def _make_loss(self, codes, sample_weight):

@@ -1,6 +1,7 @@
 """Solver glue of FocalLossClassifier: full-batch, mini-batch and streaming fits."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
 from mlfound._glm._losses import LinearObjective
@@ -50,8 +51,26 @@ def _fit_full_batch(est, X, target, sample_weight, loss):
     return w, n_iter
 
 
+def _row_indexable(X):
+    """``X`` whose rows SciPy can take: one dtype for ``indptr`` and ``indices``.
+
+    A valid CSR matrix may mix an int64 ``indptr`` with int32 ``indices``;
+    SciPy 1.11 (the supported floor) refuses to take rows of it ("Output
+    dtype not compatible with inputs"), newer releases upcast. Mini-batches
+    take rows, so such a matrix gets both arrays in the wider dtype (a copy
+    of the index arrays only, not of the data).
+    """
+    if not sp.issparse(X) or X.indptr.dtype == X.indices.dtype:
+        return X
+    dtype = np.promote_types(X.indptr.dtype, X.indices.dtype)
+    return type(X)(
+        (X.data, X.indices.astype(dtype), X.indptr.astype(dtype)), shape=X.shape
+    )
+
+
 def _partial_fit_epoch(est, X, target, sample_weight, loss, first_call):
     """One mini-batch epoch of ``est`` over a chunk; optimiser state carries over."""
+    X = _row_indexable(X)
     objective = LinearObjective(
         loss, X, target, sample_weight, fit_intercept=est.fit_intercept
     )
@@ -109,6 +128,7 @@ def _batch_objective(objective, penalty):
 
 def _fit_minibatch(est, X, target, codes, sample_weight, loss):
     """Fit ``est`` with SGD or Adam (early stopping optional); return ``w, n_iter``."""
+    X = _row_indexable(X)
     rng = est._rng()
     validation_loss = None
     if est.early_stopping:

@@ -35,6 +35,20 @@ def _per_class_alpha(alpha, n_classes, classes=None):
     return alpha
 
 
+def _balanced_class_weights(codes, sample_weight, n_classes):
+    """ "balanced" weights ``n / (n_classes * n_c)`` on weighted class counts.
+
+    The counts are sums of ``sample_weight``, so a weight of k counts as k
+    repeated rows (as scikit-learn's ``compute_class_weight`` does where it
+    takes ``sample_weight``; 1.6, the supported floor, does not). A
+    class whose rows all weigh 0 gets weight ``n / n_classes``; it multiplies
+    only zero weights.
+    """
+    counts = np.bincount(codes, weights=sample_weight, minlength=n_classes)
+    counts[counts == 0] = 1.0
+    return sample_weight.sum() / (n_classes * counts)
+
+
 def _class_weight_from_dict(class_weight, classes):
     """One weight per class from a ``class_weight`` dict (1 for absent classes).
 

@@ -229,8 +229,8 @@ def ndcg_discounts(scores, y, offsets, k, discount, inv_idcg):
         order = np.argsort(reversed_scores, kind="mergesort")
         for rank0 in range(m):
             row = stop - 1 - order[rank0]
-            discount[row] = 1.0 / math.log2(rank0 + 2.0) if rank0 < k else 0.0
+            discount[row] = 1.0 / np.log2(rank0 + 2.0) if rank0 < k else 0.0
         ideal = 0.0
         for r in range(min(m, k)):
-            ideal += y[start + r] / math.log2(r + 2.0)
+            ideal += y[start + r] / np.log2(r + 2.0)
         inv_idcg[q] = 1.0 / ideal if ideal > 0.0 else 0.0

@@ -72,9 +72,14 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
                 f"sample_weight has {n_weights} entries but X has {n_samples} "
                 "rows: give one weight per row (or None for equal weights)."
             )
-    return _check_sample_weight(
+    sample_weight = _check_sample_weight(
         sample_weight, X, dtype=dtype, ensure_non_negative=ensure_non_negative
     )
+    # Newer scikit-learn raises this in its helper itself; 1.6 (the supported
+    # floor) fits all-zero weights silently, into a constant model.
+    if np.all(sample_weight == 0):
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
 
 
 def check_n_classes(classes, *, min_classes=2, name="y"):

@@ -29,6 +29,7 @@ from mlfound.linear_model import (
     focal_objective,
     focal_to_posterior,
 )
+from mlfound.utils._sklearn_compat import logistic_penalty_params
 
 
 def _data(n_classes, *, n_samples=300, seed=0):
@@ -174,7 +175,11 @@ def test_default_tol_lands_near_the_optimum_on_rare_sparse_features(gamma, alpha
 def test_l1_and_elastic_net_match_saga(n_classes, l1_ratio):
     X, y = _data(n_classes)
     ref = LogisticRegression(
-        C=0.1, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=100_000
+        C=0.1,
+        solver="saga",
+        tol=1e-12,
+        max_iter=100_000,
+        **logistic_penalty_params(l1_ratio),
     ).fit(X, y)
     model = FocalLossClassifier(
         gamma=0.0, C=0.1, l1_ratio=l1_ratio, solver="fista", tol=1e-10,
@@ -492,10 +497,14 @@ def test_balanced_weights_count_sample_weights_as_repeated_rows(n_classes):
         weighted = FocalLossClassifier(tol=1e-10, **params).fit(X, y, sample_weight=w)
         repeated = FocalLossClassifier(tol=1e-10, **params).fit(Xr, yr)
         np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-8)
-    # gamma=0 with class_weight="balanced" is LogisticRegression's objective.
-    params = {"class_weight": "balanced", "tol": 1e-10}
-    focal = FocalLossClassifier(gamma=0.0, **params).fit(X, y, sample_weight=w)
-    reference = LogisticRegression(**params).fit(X, y, sample_weight=w)
+    # gamma=0 with class_weight="balanced" is LogisticRegression's objective
+    # with the balanced weights n / (K n_k) on weighted counts written out
+    # (scikit-learn 1.6's own "balanced" counts rows, not weights).
+    focal = FocalLossClassifier(gamma=0.0, class_weight="balanced", tol=1e-10)
+    focal.fit(X, y, sample_weight=w)
+    counts = np.bincount(y, weights=w)
+    balanced = w.sum() / (n_classes * counts)
+    reference = LogisticRegression(tol=1e-10).fit(X, y, sample_weight=w * balanced[y])
     np.testing.assert_allclose(focal.coef_, reference.coef_, atol=1e-6)
 
 
