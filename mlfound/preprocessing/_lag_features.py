@@ -128,11 +128,14 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         Positions of the value columns in ``X``.
 
     entities_ : ndarray or None
-        The entity ids seen in fit (``None`` without ``id_column``).
+        The entity ids seen in fit (``None`` without ``id_column``): in
+        increasing order for integer ids spanning fewer values than there
+        are rows, else in order of first appearance.
 
     last_time_ : ndarray of shape (n_entities,)
-        Last time of each entity in fit (int64 nanoseconds for datetimes; the
-        row count minus one without ``time_column``).
+        Last time of each entity in fit (int64 nanoseconds for datetimes,
+        int64 for integer times, float64 for other numbers; the row count
+        minus one without ``time_column``).
 
     See Also
     --------

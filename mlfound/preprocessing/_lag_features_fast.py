@@ -494,7 +494,7 @@ def _window(
         run = min(run, nobs)
         if removed > nobs and nobs > 0:
             # re-sum from the rows: see the module docstring
-            ksum, kcomp, wmean, wssd = _resum(x, lo, hi)
+            ksum, kcomp, wmean, wssd = _resum(x, lo, hi, need_std)
             removed = 0
         while min_size > 0 and qmin[min_head] < lo:
             min_head = min_head + 1 if min_head + 1 < cap else 0
@@ -534,7 +534,7 @@ def _window(
 
 
 @njit
-def _resum(x, lo, hi):
+def _resum(x, lo, hi, with_ssd):
     """A window's Kahan sum and compensation, mean and squared deviations.
 
     Called once as many values have left the window as it holds, so the
@@ -554,8 +554,9 @@ def _resum(x, lo, hi):
             n += 1
     mean = total / n
     ssd = 0.0
-    for r in range(lo, hi):
-        v = x[r]
-        if v == v:
-            ssd += (v - mean) * (v - mean)
+    if with_ssd:  # (unused unless the window has a standard deviation)
+        for r in range(lo, hi):
+            v = x[r]
+            if v == v:
+                ssd += (v - mean) * (v - mean)
     return total, comp, mean, ssd
