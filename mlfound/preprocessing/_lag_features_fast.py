@@ -290,16 +290,14 @@ def _lag_window_features(
     n_aggs = aggs.shape[0]
     n_alpha = alphas.shape[0]
     per_col = n_lags + n_win * n_aggs + n_alpha
-    need_sum = need_std = need_min = need_max = False
+    # (flags read from an array, not assigned from constants: a constant
+    # would be typed as a literal and compile the callees twice)
+    need = np.zeros(AGG_MAX + 1, dtype=np.bool_)
     for k in range(n_aggs):
-        if aggs[k] == AGG_MEAN or aggs[k] == AGG_SUM:
-            need_sum = True
-        elif aggs[k] == AGG_STD:
-            need_std = True
-        elif aggs[k] == AGG_MIN:
-            need_min = True
-        elif aggs[k] == AGG_MAX:
-            need_max = True
+        if 0 <= aggs[k] < need.shape[0]:
+            need[aggs[k]] = True
+    need_sum = need[AGG_MEAN] | need[AGG_SUM]  # mean and sum share the sums
+    need_std, need_min, need_max = need[AGG_STD], need[AGG_MIN], need[AGG_MAX]
     n_seg = seg_starts.shape[0] - 1
     longest = 0
     for s in range(n_seg):
@@ -385,16 +383,19 @@ def _ewm(x, rows, m, alpha, min_shift, min_periods, mean, weight, n_obs, out, co
 
 
 @njit
-def _push(q, head, size, x, r, is_min):
-    """Push row ``r`` on the monotone deque ``q``; return the new size."""
+def _push(q, head, size, x, r, sign):
+    """Push row ``r`` on the monotone deque ``q``; return the new size.
+
+    ``sign=1.0`` keeps the minimum at the front, ``-1.0`` the maximum (the
+    products are exact).
+    """
     cap = q.shape[0]
-    v = x[r]
+    v = sign * x[r]
     while size > 0:
         back = head + size - 1
         if back >= cap:
             back -= cap
-        y = x[q[back]]
-        if (y >= v) if is_min else (y <= v):
+        if sign * x[q[back]] >= v:
             size -= 1
         else:
             break
@@ -435,7 +436,7 @@ def _window(
     run = 0
     last = np.nan
     removed = 0
-    min_head = min_size = max_head = max_size = 0
+    min_head = min_size = max_head = max_size = np.int64(0)  # not literals
     for i in range(m):
         if is_time:
             ti = t[i]
@@ -467,9 +468,9 @@ def _window(
                 wmean += delta / nobs
                 wssd += delta * (v - wmean)
             if need_min:
-                min_size = _push(qmin, min_head, min_size, x, r, True)
+                min_size = _push(qmin, min_head, min_size, x, r, 1.0)
             if need_max:
-                max_size = _push(qmax, max_head, max_size, x, r, False)
+                max_size = _push(qmax, max_head, max_size, x, r, -1.0)
         hi = new_hi
         # rows leaving the window
         for r in range(lo, new_lo):
