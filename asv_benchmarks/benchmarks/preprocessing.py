@@ -282,9 +282,10 @@ def headline(n_samples=N_SAMPLES, repeats=3, peers=("sklearn",), kinds=None):
 # LagFeatures against the pandas chain a user writes by hand: a panel of
 # N_ENTITIES entities (N_LAG_ROWS rows in all, rows shuffled), 3 lags and 3
 # row windows (mean) of one value column. Headline ratio (interleaved, best
-# of several repeats)::
+# of several repeats, one thread; results checked equal first) and the
+# first call in a fresh process::
 #
-#     python asv_benchmarks/benchmarks/preprocessing.py lag [n_rows]
+#     python asv_benchmarks/benchmarks/preprocessing.py lag [n_rows [repeats]]
 
 N_LAG_ROWS = 10_000_000
 N_ENTITIES = 100_000
@@ -346,27 +347,61 @@ class LagFeaturesPanel(Benchmark):
         self.func(self.df.iloc[:1000])
 
     def time_fit_transform(self, implementation):
-        self.func(self.df)
+        with single_thread():
+            self.func(self.df)
 
     def peakmem_fit_transform(self, implementation):
         self.func(self.df)
 
 
+class LagFeaturesFirstCall(Benchmark):
+    """Seconds to import LagFeatures and fit_transform 1,000 rows."""
+
+    param_names = ["numba_cache"]
+    params = (["cold", "warm"],)
+    repeat = 1
+    number = 1
+
+    def track_first_call_seconds(self, numba_cache):
+        return cold_start_seconds(_FIRST_CALL_LAG, cold=numba_cache == "cold")
+
+    track_first_call_seconds.unit = "seconds"
+
+
+_FIRST_CALL_LAG = """
+import numpy as np
+import pandas as pd
+from mlfound.preprocessing import LagFeatures
+rng = np.random.default_rng(0)
+df = pd.DataFrame({"id": rng.integers(0, 20, 1000), "t": rng.permutation(1000),
+                   "x": rng.normal(size=1000)})
+LagFeatures(columns=["x"], lags=(1, 2, 7), windows=(7, 14, 28), id_column="id",
+            time_column="t").fit_transform(df)
+"""
+
+
 def lag_headline(n_rows=N_LAG_ROWS, repeats=3):
     """Print the pandas/mlfound ratio, checking the results agree first."""
+    from threadpoolctl import threadpool_limits
+
     df = make_panel(n_rows, min(N_ENTITIES, max(1, n_rows // 100)))
     a, b = lag_features_mlfound(df), lag_features_pandas(df)
     np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
-    wall, cpu = _best_times(
-        {"mlfound": partial(lag_features_mlfound, df),
-         "pandas": partial(lag_features_pandas, df)},
-        repeats,
-    )  # fmt: skip
+    with threadpool_limits(limits=1):
+        wall, cpu = _best_times(
+            {"mlfound": partial(lag_features_mlfound, df),
+             "pandas": partial(lag_features_pandas, df)},
+            repeats,
+        )  # fmt: skip
     for clock, t in (("wall", wall), ("cpu", cpu)):
         print(
             f"{n_rows} rows {clock}: mlfound {t['mlfound']:.2f} s, pandas "
             f"{t['pandas']:.2f} s, ratio {t['pandas'] / t['mlfound']:.1f}x"
         )
+    cold = cold_start_seconds(_FIRST_CALL_LAG, cold=True)
+    warm = cold_start_seconds(_FIRST_CALL_LAG, cold=False)
+    print(f"first call in a fresh process: cold Numba cache {cold:.2f} s, ", end="")
+    print(f"warm {warm:.2f} s (wall, imports included)")
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "lag":

@@ -8,9 +8,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from mlfound.preprocessing._lag_features_fast import (
     _ewm_states,
+    _group_time_order,
     _lag_window_features,
-    _sort_segments_by_time,
-    _stable_group_order,
     _tail_lengths,
 )
 from mlfound.preprocessing._lag_features_spec import (
@@ -130,11 +129,14 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         Positions of the value columns in ``X``.
 
     entities_ : ndarray or None
-        The entity ids seen in fit (``None`` without ``id_column``).
+        The entity ids seen in fit (``None`` without ``id_column``): in
+        increasing order for integer ids spanning fewer values than there
+        are rows, else in order of first appearance.
 
     last_time_ : ndarray of shape (n_entities,)
-        Last time of each entity in fit (int64 nanoseconds for datetimes; the
-        row count minus one without ``time_column``).
+        Last time of each entity in fit (int64 nanoseconds for datetimes,
+        int64 for integer times, float64 for other numbers; the row count
+        minus one without ``time_column``).
 
     See Also
     --------
@@ -261,7 +263,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "value_columns_")
         spec = self._spec
-        values, codes, ids, times, kind = self._read(X, reset=False)
+        values, ids, times, kind = self._read(X, reset=False)
         n = values.shape[0]
         n_known = self._tail_starts.shape[0] - 1
         if self._time_kind is not None and kind != self._time_kind:
@@ -269,7 +271,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                 f"time_column holds {kind} values but held {self._time_kind} "
                 f"ones in fit: pass the same kind of times."
             )
-        codes = self._known_codes(codes, ids, n_known)
+        codes = self._known_codes(ids, n, n_known)
         known = codes < n_known
         if self._time_kind is not None and np.any(known):
             early = times[known] < self.last_time_[codes[known]]
@@ -295,7 +297,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
             all_times = np.concatenate([self._tail_times[tail_rows], times])
             keys.insert(0, all_times)
         order = np.lexsort(keys)
-        all_values = np.concatenate([self._tail_values[tail_rows], values])[order]
+        all_values = np.concatenate([self._tail_values[tail_rows], values])
         sorted_codes = all_codes[order]
         dest = np.concatenate([np.full(tail_rows.shape[0], -1), np.arange(n)])[order]
         seg_starts = _segments(sorted_codes)
@@ -305,9 +307,11 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         offsets[seg_known] = self._n_dropped[seg_codes[seg_known]]
         init = _empty_ewm(seg_codes.shape[0], values.shape[1], spec.alphas.shape[0])
         init[seg_known] = self._ewm_state[seg_codes[seg_known]]
-        sorted_times = None if all_times is None else all_times[order]
+        sorted_times = None
+        if spec.window_is_time.any():
+            sorted_times = all_times[order]
         return self._compute(
-            all_values, seg_starts, offsets, dest, sorted_times, init, n
+            all_values, order, seg_starts, offsets, dest, sorted_times, init, n
         )
 
     def get_feature_names_out(self, input_features=None):
@@ -351,28 +355,28 @@ class LagFeatures(TransformerMixin, BaseEstimator):
 
     def _fit(self, X, *, transform):
         spec = check_spec(self)
-        values, codes, _, times, kind = self._read(X, reset=True, spec=spec)
+        values, ids, times, kind = self._read(X, reset=True, spec=spec)
         n, n_cols = values.shape
         self._spec = spec
         self._time_kind = kind
-        n_groups = int(codes.max(initial=-1)) + 1
-        order = _stable_group_order(codes, n_groups, np.arange(n, dtype=np.intp))
-        sorted_codes = codes[order]
-        seg_starts = _segments(sorted_codes)
-        if times is not None:
-            _sort_segments_by_time(order, times, seg_starts)
-        values = values[order]
+        codes, n_groups, entity_of = _entity_codes(ids, n)
+        by_time = times is not None
+        order, sorted_times, seg_starts, seg_groups = _group_time_order(
+            codes, n_groups, times if by_time else np.zeros(0, np.int64), by_time
+        )
+        del codes
+        self.entities_ = entity_of(seg_groups)
         n_seg = seg_starts.shape[0] - 1
-        if times is not None:
-            times = times[order]
+        with_spans = bool(spec.window_is_time.any())
         out = None
         if transform:
             out = self._compute(
                 values,
+                order,
                 seg_starts,
                 np.zeros(n_seg, dtype=np.int64),
                 order,
-                None if kind != "datetime" else times,
+                sorted_times if with_spans else None,
                 _empty_ewm(n_seg, n_cols, spec.alphas.shape[0]),
                 n,
             )
@@ -383,40 +387,41 @@ class LagFeatures(TransformerMixin, BaseEstimator):
             spec.min_shift + spec.max_row_window - 1 if spec.max_row_window else 0,
             spec.min_shift,
         )
-        key_times = times if kind == "datetime" else np.zeros(n, dtype=np.int64)
-        tails = _tail_lengths(key_times, seg_starts, rows_needed, spec.max_time_window)
+        span_times = sorted_times if with_spans else np.zeros(0, np.int64)
+        tails = _tail_lengths(span_times, seg_starts, rows_needed, spec.max_time_window)
         seg_ends = seg_starts[1:]
         self._tail_starts = np.concatenate([[0], np.cumsum(tails)]).astype(np.intp)
         tail_rows = _ranges(seg_ends - tails, seg_ends)
-        self._tail_values = np.ascontiguousarray(values[tail_rows])
+        self._tail_values = np.ascontiguousarray(values[order[tail_rows]])
         self._n_dropped = (np.diff(seg_starts) - tails).astype(np.int64)
         if times is None:
             self._tail_times = None
             self.last_time_ = np.diff(seg_starts).astype(np.int64) - 1
         else:
-            self._tail_times = times[tail_rows]
-            self.last_time_ = times[seg_ends - 1]
+            self._tail_times = sorted_times[tail_rows]
+            self.last_time_ = sorted_times[seg_ends - 1]
         self._ewm_state = _empty_ewm(n_seg, n_cols, spec.alphas.shape[0])
         if spec.alphas.shape[0]:
             _ewm_states(
-                values, seg_starts, self._n_dropped, spec.alphas, self._ewm_state
+                values,
+                order,
+                seg_starts,
+                self._n_dropped,
+                spec.alphas,
+                self._ewm_state,
             )
         return out
 
-    def _compute(self, values, seg_starts, offsets, dest, times, init, n_out_rows):
+    def _compute(self, values, order, seg_starts, offsets, dest, times, init, n_out):
+        """Features of ``n_out`` rows; ``times``: sorted int64 times or None."""
         spec = self._spec
         n_cols = values.shape[1]
         per_col = spec.lags.shape[0] + spec.windows.shape[0] * len(spec.aggs)
         per_col += spec.alphas.shape[0]
-        out = np.empty((n_out_rows, n_cols * per_col), dtype=np.float64)
+        out = np.empty((n_out, n_cols * per_col), dtype=np.float64)
         longest = int(np.diff(seg_starts).max(initial=1))
         if spec.window_is_time.any():
             cap = longest
-        else:
-            cap = min(spec.max_row_window + 1, longest)
-        if times is None or times.dtype != np.int64:
-            times = np.zeros(values.shape[0], dtype=np.int64)
-        if spec.window_is_time.any():
             # t - span must not wrap around below the smallest int64.
             low = int(times.min(initial=0)) - spec.max_time_window
             if low < np.iinfo(np.int64).min:
@@ -424,10 +429,14 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                     "windows: a time span reaches before the earliest "
                     "representable time; use a shorter window."
                 )
+        else:
+            cap = min(spec.max_row_window + 1, longest)
+            times = np.zeros(0, dtype=np.int64)
         _lag_window_features(
             values,
-            seg_starts.astype(np.intp),
-            offsets.astype(np.int64),
+            np.ascontiguousarray(order, dtype=np.intp),
+            seg_starts.astype(np.intp, copy=False),
+            offsets.astype(np.int64, copy=False),
             np.ascontiguousarray(dest, dtype=np.intp),
             np.ascontiguousarray(times, dtype=np.int64),
             spec.lags,
@@ -446,7 +455,7 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         return out
 
     def _read(self, X, *, reset, spec=None):
-        """Validate ``X``; return values, entity codes and ids, times, time kind."""
+        """Validate ``X``; return values, entity ids (or None), times, time kind."""
         if hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2:
             validate_data(self, X=X, reset=reset, skip_check_array=True)
             if X.shape[0] == 0:
@@ -471,7 +480,6 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                     "datetime column, or use row counts."
                 )
         values = read_values(X, self.value_columns_, names)
-        n = values.shape[0]
         times, kind = None, None
         if self._time_pos is not None:
             times, kind = read_times(X, self._time_pos)
@@ -480,28 +488,45 @@ class LagFeatures(TransformerMixin, BaseEstimator):
                     "windows holds a time span but time_column holds numbers, "
                     "not datetimes: use row windows, or pass datetimes."
                 )
-        uniques = None
-        if self._id_pos is None:
-            codes = np.zeros(n, dtype=np.intp)
-        else:
-            codes, uniques = pd.factorize(read_ids(X, self._id_pos))
-            codes, uniques = codes.astype(np.intp), np.asarray(uniques)
-        if reset:
-            self.entities_ = uniques
-        return values, codes, uniques, times, kind
+        ids = None if self._id_pos is None else read_ids(X, self._id_pos)
+        return values, ids, times, kind
 
     @staticmethod
     def _spec_has_time(spec):
         return spec is not None and bool(spec.window_is_time.any())
 
-    def _known_codes(self, codes, batch_ids, n_known):
+    def _known_codes(self, ids, n, n_known):
         """Entity codes of a transform batch: fitted codes, new ones after."""
-        if self._id_pos is None:
-            return codes
+        if ids is None:
+            return np.zeros(n, dtype=np.intp)
+        codes, batch_ids = pd.factorize(ids)
         mapped = pd.Index(self.entities_).get_indexer(pd.Index(batch_ids))
         new = mapped < 0
         mapped[new] = n_known + np.arange(int(new.sum()))
         return mapped.astype(np.intp)[codes]
+
+
+def _entity_codes(ids, n):
+    """Dense entity codes of the rows, their number, and the codes' ids.
+
+    Returns ``(codes, n_codes, entity_of)``: ``entity_of(c)`` gives the ids
+    of codes ``c``. Integer ids spanning fewer values than there are rows
+    are their own codes (``id - min``, no hashing; some codes may be
+    unused); other ids are numbered by first appearance. Either way
+    ``n_codes <= n``, so the counting sort over codes allocates memory in
+    proportion to the rows, never to the ids' values.
+    """
+    if ids is None:
+        return np.zeros(n, dtype=np.intp), 1, lambda c: None
+    if ids.dtype.kind in "iu" and n > 0:
+        low, high = ids.min(), ids.max()
+        if int(high) - int(low) < n:  # Python ints: no overflow
+            # The difference fits, so wrapping arithmetic gives it exactly.
+            codes = (ids - low).astype(np.intp)
+            return codes, int(high) - int(low) + 1, lambda c: c.astype(ids.dtype) + low
+    codes, uniques = pd.factorize(ids)
+    uniques = np.asarray(uniques)
+    return codes.astype(np.intp, copy=False), uniques.shape[0], lambda c: uniques[c]
 
 
 def _segments(sorted_codes):

@@ -252,9 +252,18 @@ def read_values(X, columns, names):
 
 
 def read_times(X, j):
-    """``(sort key, kind)`` of the time column: int64 ns or float64 numbers."""
+    """``(sort key, kind)`` of the time column.
+
+    The key is int64 for datetimes (nanoseconds) and integers, float64 for
+    other numbers.
+    """
     col = column(X, j)
     arr = col.to_numpy() if hasattr(col, "to_numpy") else np.asarray(col)
+    if arr.dtype.kind in "biu" and (
+        arr.dtype.kind != "u" or arr.size == 0 or arr.max() <= np.iinfo(np.int64).max
+    ):
+        # integers keep their exact order (float64 would tie above 2**53)
+        return arr.astype(np.int64), "numeric"
     if arr.dtype.kind in "biuf":
         times = arr.astype(np.float64)
         if not np.isfinite(times).all():

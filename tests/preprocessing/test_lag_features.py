@@ -361,3 +361,93 @@ def test_first_rows_get_nan_and_cross_val_predict_runs_in_a_pipeline():
     )
     pred = cross_val_predict(pipe, df, df["x"], cv=3)
     assert np.isfinite(pred).all()
+
+
+# ------------------------------------------------------- sorting and entities
+
+
+@pytest.mark.parametrize("key_dtype", [np.int64, np.float64])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_group_time_order_equals_a_stable_lexsort(key_dtype, seed):
+    from mlfound.preprocessing._lag_features_fast import _group_time_order
+
+    rng = np.random.default_rng(seed)
+    n_groups = 9  # codes 0 and 5 unused; entities from 1 to ~200 rows
+    sizes = np.array([0, 1, 2, 17, 40, 0, 90, 200, 33])
+    codes = np.repeat(np.arange(n_groups), sizes)
+    times = rng.integers(0, 12, codes.shape[0])  # many ties
+    times[codes == 8] = np.arange(33)  # an entity already in time order
+    perm = rng.permutation(codes.shape[0])
+    codes, times = codes[perm].astype(np.intp), times[perm].astype(key_dtype)
+    order, sorted_times, starts, groups = _group_time_order(
+        codes, n_groups, times, True
+    )
+    expected = np.lexsort((times, codes))  # stable: ties keep the row order
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(sorted_times, times[expected])
+    assert groups.tolist() == [1, 2, 3, 4, 6, 7, 8]
+    np.testing.assert_array_equal(starts, np.cumsum([0, *sizes[sizes > 0]]))
+    order, _, _, _ = _group_time_order(codes, n_groups, times, False)
+    np.testing.assert_array_equal(order, np.argsort(codes, kind="stable"))
+
+
+def test_entity_codes_count_by_id_only_when_the_span_is_bounded_by_rows():
+    from mlfound.preprocessing._lag_features import _entity_codes
+
+    big = np.iinfo(np.int64)
+    cases = [
+        (np.array([-5, -3, -5, -4]), 3, [0, 2, 0, 1]),  # dense: id - min
+        (np.array([2**64 - 1, 2**64 - 3, 2**64 - 1], np.uint64), 3, [2, 0, 2]),
+        (np.array([big.max, big.min, big.max]), 2, [0, 1, 0]),  # span 2**64
+        (np.array([0, 10**12, 0, 10**12]), 2, [0, 1, 0, 1]),  # sparse
+        (np.array(["b", "a", "b"], dtype=object), 2, [0, 1, 0]),
+    ]
+    for ids, n_codes, codes in cases:
+        got, n_got, entity_of = _entity_codes(ids, ids.shape[0])
+        assert n_got == n_codes <= ids.shape[0]
+        assert got.tolist() == codes
+        np.testing.assert_array_equal(entity_of(got), ids)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [2**63 - 1, -(2**63), 0],  # extreme int64: hashed, not counted
+        [-7, -9, -8],  # dense negative ids: counted
+        [2**64 - 1, 2**64 - 2, 5],  # uint64
+        ["b", "a", "c"],
+    ],
+)
+@pytest.mark.parametrize("time_kind", ["int", "datetime", "float"])
+def test_lags_equal_pandas_for_extreme_ids_and_exact_integer_times(ids, time_kind):
+    rng = np.random.default_rng(0)
+    n = 60
+    id_col = np.asarray(ids, dtype=object if isinstance(ids[0], str) else None)
+    id_col = id_col[rng.integers(0, 3, n)]
+    day = rng.integers(0, 8, n)  # ties
+    if time_kind == "int":
+        # distinct integers that float64 cannot tell apart
+        time = 2**60 + day
+    elif time_kind == "datetime":
+        time = pd.Timestamp("2024-01-01") + pd.to_timedelta(day, unit="D")
+    else:
+        time = day / 4.0
+    x = np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n))
+    df = pd.DataFrame({"id": id_col, "time": time, "x": x})
+    params = {"lags": (1, 2), "windows": (3,)}
+    est = LagFeatures(
+        id_column="id", time_column="time", aggregations=("mean", "max"), **params
+    ).set_output(transform="pandas")
+    got = est.fit_transform(df)
+    expected = pandas_reference(
+        df, ["x"], id_col="id", time_col="time", aggs=("mean", "max"), **params
+    )
+    _assert_frame(got, expected)
+    # the fitted history continues into the following period
+    later = day >= 5
+    est.fit(df[~later])
+    np.testing.assert_allclose(
+        est.transform(df[later]).to_numpy(),
+        est.fit_transform(pd.concat([df[~later], df[later]]))[(~later).sum() :],
+        rtol=1e-12,
+    )
