@@ -191,7 +191,10 @@ def test_grid_search_on_the_dask_joblib_backend(client):
         joblib.parallel_config(backend="dask"),
     ):
         remote = GridSearchCV(FocalLossClassifier(), grid, cv=3, n_jobs=-1).fit(X, y)
-    assert len(stream.data) >= 12  # the 12 fits ran on the workers
+    # joblib batches the 12 fits into a varying number of tasks: what must
+    # hold is that there were some, and that they all ran on the workers.
+    workers = set(client.scheduler_info()["workers"])
+    assert stream.data and {task["worker"] for task in stream.data} <= workers
     for key in ("mean_test_score", "split0_test_score", "split2_test_score"):
         np.testing.assert_allclose(remote.cv_results_[key], local.cv_results_[key])
 
@@ -217,7 +220,8 @@ def test_joblib_loops_move_to_the_cluster(client):
             joblib.parallel_config(backend="dask"),
         ):
             remote = factory().fit(X, target)
-        assert len(stream.data) >= 2
+        workers = set(client.scheduler_info()["workers"])
+        assert stream.data and {task["worker"] for task in stream.data} <= workers
         np.testing.assert_allclose(remote.predict_proba(X), local.predict_proba(X))
 
 
