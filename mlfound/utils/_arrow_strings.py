@@ -196,17 +196,23 @@ def _as_arrow(column):
     return None
 
 
+def _is_string_view(kind):
+    # String views exist from pyarrow 16; the declared floor (14) has none.
+    is_view = getattr(pa.types, "is_string_view", None)
+    return is_view is not None and is_view(kind)
+
+
 def _is_string_type(kind):
     return (
         pa.types.is_string(kind)
         or pa.types.is_large_string(kind)
-        or pa.types.is_string_view(kind)
+        or _is_string_view(kind)
     )
 
 
 def _plain(chunk):
     """A chunk with offset buffers (string views cast to large strings)."""
-    if pa.types.is_string_view(chunk.type):
+    if _is_string_view(chunk.type):
         return pc.cast(chunk, pa.large_string())
     return chunk
 

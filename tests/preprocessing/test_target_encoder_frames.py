@@ -85,11 +85,18 @@ def _kinds(columns):
     }
 
 
+# Old pandas (2.0 among them) hashes object strings as C strings, so "a" and
+# "a\x00" are one category in its own Categorical and factorize: the pandas
+# Categorical input would differ before mlfound sees it.
+_PANDAS_MERGES_NUL = len(pd.unique(np.array(["a", "a\x00"], dtype=object))) == 1
+
+
 def _data(n=400, seed=0):
     rng = np.random.default_rng(seed)
-    words = np.array(
-        ["", "a", "b", "ä", "日本", "x" * 5000, "a\x00", "Z"], dtype=object
-    )
+    words = ["", "a", "b", "ä", "日本", "x" * 5000, "a\x00", "Z"]
+    if _PANDAS_MERGES_NUL:
+        words.remove("a\x00")
+    words = np.array(words, dtype=object)
     c0 = words[rng.integers(0, len(words), n)]
     c0[rng.random(n) < 0.08] = None
     ids = np.array([f"id{k}" for k in range(120)], dtype=object)
