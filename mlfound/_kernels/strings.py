@@ -110,6 +110,28 @@ def _insert_slot(slots, shift, h, code):
 
 
 @njit
+def _probe(slots, shift, h, data, start, stop, k_offsets, k_data):
+    """Code of the bytes ``data[start:stop]`` (hash ``h``) in the table, or -1.
+
+    Also returns the slot where the probe ended: the free slot a new string
+    takes when it is not found. Tags select candidates; the bytes decide, so
+    a hash collision never merges two strings.
+    """
+    mask = slots.shape[0] - 1
+    high = _tag(h)
+    slot = np.intp(h >> shift) & mask
+    while True:
+        entry = slots[slot]
+        if entry == 0:
+            return -1, slot
+        if (entry & _HIGH) == high:
+            v = np.intp(entry & _LOW) - 1
+            if _same_bytes(data, start, stop, k_data, k_offsets[v], k_offsets[v + 1]):
+                return v, slot
+        slot = (slot + 1) & mask
+
+
+@njit
 def _row_hash(offsets, data, valid, bit0, has_valid, i):
     if has_valid and not _is_valid(valid, bit0 + i):
         return np.uint64(0), False
@@ -147,20 +169,7 @@ def _factorize_chunk(offsets, data, valid, bit0, codes, row0, state):
         start = np.int64(offsets[i])
         stop = np.int64(offsets[i + 1])
         high = _tag(h)
-        slot = np.intp(h >> shift) & mask
-        u = -1
-        while True:
-            entry = slots[slot]
-            if entry == 0:
-                break
-            if (entry & _HIGH) == high:
-                v = np.intp(entry & _LOW) - 1
-                if _same_bytes(
-                    data, start, stop, u_data, u_offsets[v], u_offsets[v + 1]
-                ):
-                    u = v
-                    break
-            slot = (slot + 1) & mask
+        u, slot = _probe(slots, shift, h, data, start, stop, u_offsets, u_data)
         if u == -1:
             u = n_uniques
             if u == hashes.shape[0]:
@@ -231,21 +240,7 @@ def _lookup_chunk(offsets, data, valid, bit0, codes, row0, slots, k_offsets, k_d
             continue
         start = np.int64(offsets[i])
         stop = np.int64(offsets[i + 1])
-        high = _tag(h)
-        slot = np.intp(h >> shift) & mask
-        code = -1
-        while True:
-            entry = slots[slot]
-            if entry == 0:
-                break
-            if (entry & _HIGH) == high:
-                v = np.intp(entry & _LOW) - 1
-                if _same_bytes(
-                    data, start, stop, k_data, k_offsets[v], k_offsets[v + 1]
-                ):
-                    code = v
-                    break
-            slot = (slot + 1) & mask
+        code, _ = _probe(slots, shift, h, data, start, stop, k_offsets, k_data)
         codes[row0 + i] = code
 
 
