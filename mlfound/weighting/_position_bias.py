@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mlfound._kernels.groupby import _group_sums
+from mlfound.utils._dask import any_dask, is_dask_collection
 from mlfound.utils._param_validation import (
     Interval,
     StrOptions,
@@ -20,6 +20,11 @@ from mlfound.utils._param_validation import (
 from mlfound.utils.validation import (
     check_n_classes,
     check_sample_weight,
+)
+from mlfound.weighting._click_rows import ClickRows
+from mlfound.weighting._position_bias_dask import (  # fits on dask arrays
+    dask_click_rows,
+    predict_position_bias_dask,
 )
 from mlfound.weighting._position_bias_inference import (
     PositionBiasLikelihoodMixin,
@@ -187,6 +192,9 @@ class PositionBiasEstimator(
     array([0.4 , 0.26])
     """
 
+    # fit accepts dask arrays; see _position_bias_dask
+    _dask_methods = ("fit",)
+
     _parameter_constraints: dict = {
         "position_column": [
             Interval(numbers.Integral, 0, None, closed="left"),
@@ -259,112 +267,12 @@ class PositionBiasEstimator(
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2
-        )
-        given = positions is not None or self.position_column is not None
-        X, positions = _resolve_positions(
-            X, positions, self.position_column, getattr(self, "feature_names_in_", None)
-        )
-        if given:
-            y = _check_clicks(y)
-            self.classes_ = np.array([0, 1])
+        if any_dask(X, y, positions, randomized, sample_weight):
+            # the same fit, its sums over rows run per partition on a cluster
+            rows = dask_click_rows(self, X, y, positions, randomized, sample_weight)
         else:
-            # Without positions the model is a plain binary classifier.
-            y_type = type_of_target(y, input_name="y", raise_unknown=True)
-            if y_type != "binary":
-                raise ValueError(
-                    "Only binary classification is supported (clicks 0/1). "
-                    f"The type of the target is {y_type}."
-                )
-            self.classes_, y = np.unique(y, return_inverse=True)
-            check_n_classes(self.classes_)
-        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
-        # The statistics are sized by the distinct positions seen, never by
-        # the largest one: one parameter per observed position.
-        codes, self.positions_ = _factorize_positions(positions)
-        n_positions = self.positions_.shape[0]
-        self.n_positions_ = n_positions
-        X = np.ascontiguousarray(X)
-        y_float = y.astype(np.float64)
-        stats = _group_sums(codes, y_float[:, None], sample_weight, n_positions)
-        counts, clicks = stats[:, 0], stats[:, 1:]
-        seen = counts > 0
-        if self.positions_[0] != 1 or not seen[0]:
-            raise ValueError(
-                "positions must include position 1, the reference position "
-                "whose propensity is normalized to 1."
-            )
-        if clicks[0, 0] == 0:
-            raise ValueError(
-                "There is no click at position 1: the propensities cannot be "
-                "normalized to position 1."
-            )
-        missing, n_missing = _positions_without_impressions(self.positions_, seen)
-        if n_missing:
-            more = (
-                f" and {n_missing - len(missing):,} more"
-                if n_missing > len(missing)
-                else ""
-            )
-            warnings.warn(
-                f"Positions {missing}{more} have no impression (no row, or "
-                f"only rows of zero weight): they get no propensity, and "
-                f"predict_click_proba rejects them.",
-                UserWarning,
-            )
-        ctr = np.where(seen, clicks[:, 0] / np.where(seen, counts, 1.0), 0.0)
-        log_theta0 = np.log(np.clip(ctr / ctr[0], 1e-3, 1.0))
-        free_theta = seen.copy()
-        free_theta[0] = False
-
-        if randomized is not None:
-            log_theta0, free_theta = self._randomized_propensity(
-                randomized, codes, y_float, sample_weight, n_positions, seen
-            )
-
-        rng = check_random_state(self.random_state)
-        starts = [(log_theta0, None)]
-        for _ in range(1, self.n_init):
-            theta = np.where(free_theta, rng.uniform(0.05, 1.0, n_positions), 1.0)
-            log_theta = np.where(free_theta, np.log(theta), log_theta0)
-            starts.append((log_theta, 0.1 * rng.standard_normal(X.shape[1])))
-        warm_rows = None
-        if X.shape[0] > 2 * _WARM_START_SIZE and self.solver != "em":
-            warm_rows = rng.randint(0, X.shape[0], _WARM_START_SIZE)
-        intercept0 = np.log(max(ctr[0], 1e-6) / max(1.0 - ctr[0], 1e-6))
-        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._fit_one)(
-                X,
-                y_float,
-                codes,
-                sample_weight,
-                log_theta,
-                coef,
-                intercept0,
-                free_theta,
-                warm_rows,
-            )
-            for log_theta, coef in starts
-        )
-        value, coef, intercept, log_theta, n_iter = min(fits, key=lambda f: f[0])
-        self.coef_ = coef[None, :]
-        self.intercept_ = np.array([intercept])
-        self.propensity_ = np.where(seen, np.exp(log_theta), np.nan)
-        self.n_iter_ = n_iter
-        at_bound = self.positions_[free_theta & (log_theta > -1e-6)]
-        if at_bound.size:
-            warnings.warn(
-                f"The propensity of position(s) {at_bound.tolist()} reached the "
-                f"bound theta_k <= theta_1 = 1: the click model assumes position "
-                f"1 is examined at least as often as any other. If another "
-                f"position is examined more (a grid layout, a sticky slot), the "
-                f"estimates are biased: reorder the positions so that the most "
-                f"examined one is position 1.",
-                UserWarning,
-            )
-        after_fit(self, X, y_float, codes, sample_weight, free_theta)
-        return self
+            rows = self._click_rows(X, y, positions, randomized, sample_weight)
+        return self._fit_rows(rows, randomized is not None)
 
     def decision_function(self, X):
         """Relevance logit ``X @ coef_ + intercept_`` (position-neutral).
@@ -380,6 +288,8 @@ class PositionBiasEstimator(
         scores : ndarray of shape (n_samples,)
             Logit of the probability that each item is relevant.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_position_bias_dask(self, "decision_function", X)
         X = self._features(X)
         return X @ self.coef_[0] + self.intercept_[0]
 
@@ -400,6 +310,8 @@ class PositionBiasEstimator(
         proba : ndarray of shape (n_samples, 2)
             ``[P(not relevant), P(relevant)]`` per row.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_position_bias_dask(self, "predict_proba", X)
         p = expit(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
@@ -416,6 +328,8 @@ class PositionBiasEstimator(
         y_pred : ndarray of shape (n_samples,)
             Predicted relevance, 0 or 1.
         """
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_position_bias_dask(self, "predict", X)
         scores = self.decision_function(X)
         return self.classes_[(scores > 0).astype(np.intp)]
 
@@ -450,6 +364,8 @@ class PositionBiasEstimator(
             ...
         ValueError: positions [11] were never seen in fit...
         """
+        if any_dask(X, positions):  # per partition, lazily
+            return predict_position_bias_dask(self, "predict_click_proba", X, positions)
         check_is_fitted(self)
         Xv = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         Xf, positions = _resolve_positions(
@@ -505,39 +421,137 @@ class PositionBiasEstimator(
         )
         return np.delete(X, idx, axis=1)
 
-    def _randomized_propensity(
-        self, randomized, codes, y, sample_weight, n_positions, seen
-    ):
-        mask = np.asarray(randomized)
-        if mask.shape != codes.shape or mask.dtype != np.bool_:
-            raise ValueError(
-                f"randomized must be a boolean array of shape {codes.shape}, "
-                f"got dtype {mask.dtype} and shape {mask.shape}."
-            )
-        stats = _group_sums(
-            np.ascontiguousarray(codes[mask]),
-            y[mask][:, None],
-            np.ascontiguousarray(sample_weight[mask]),
-            n_positions,
+    def _click_rows(self, X, y, positions, randomized, sample_weight):
+        """Validate in-memory fit data; set the label and position attributes."""
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2
         )
-        counts, clicks = stats[:, 0], stats[:, 1:]
-        if counts[0] == 0 or clicks[0, 0] == 0:
+        given = positions is not None or self.position_column is not None
+        X, positions = _resolve_positions(
+            X, positions, self.position_column, getattr(self, "feature_names_in_", None)
+        )
+        if given:
+            y = _check_clicks(y)
+            self.classes_ = np.array([0, 1])
+        else:
+            # Without positions the model is a plain binary classifier.
+            y_type = type_of_target(y, input_name="y", raise_unknown=True)
+            if y_type != "binary":
+                raise ValueError(
+                    "Only binary classification is supported (clicks 0/1). "
+                    f"The type of the target is {y_type}."
+                )
+            self.classes_, y = np.unique(y, return_inverse=True)
+            check_n_classes(self.classes_)
+        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
+        # The statistics are sized by the distinct positions seen, never by
+        # the largest one: one parameter per observed position.
+        codes, self.positions_ = _factorize_positions(positions)
+        self.n_positions_ = self.positions_.shape[0]
+        if randomized is not None:
+            randomized = np.asarray(randomized)
+            if randomized.shape != codes.shape or randomized.dtype != np.bool_:
+                raise ValueError(
+                    f"randomized must be a boolean array of shape {codes.shape}, "
+                    f"got dtype {randomized.dtype} and shape {randomized.shape}."
+                )
+        return ClickRows(
+            np.ascontiguousarray(X),
+            y.astype(np.float64),
+            codes,
+            sample_weight,
+            self.n_positions_,
+            randomized,
+        )
+
+    def _fit_rows(self, rows, randomized):
+        """Fit on validated ``rows`` (see ``_click_rows``); ``self`` when done."""
+        n_positions = self.n_positions_
+        counts, clicks = rows.position_sums()
+        seen = counts > 0
+        if self.positions_[0] != 1 or not seen[0]:
+            raise ValueError(
+                "positions must include position 1, the reference position "
+                "whose propensity is normalized to 1."
+            )
+        if clicks[0] == 0:
+            raise ValueError(
+                "There is no click at position 1: the propensities cannot be "
+                "normalized to position 1."
+            )
+        missing, n_missing = _positions_without_impressions(self.positions_, seen)
+        if n_missing:
+            more = (
+                f" and {n_missing - len(missing):,} more"
+                if n_missing > len(missing)
+                else ""
+            )
+            warnings.warn(
+                f"Positions {missing}{more} have no impression (no row, or "
+                f"only rows of zero weight): they get no propensity, and "
+                f"predict_click_proba rejects them.",
+                UserWarning,
+            )
+        ctr = np.where(seen, clicks / np.where(seen, counts, 1.0), 0.0)
+        log_theta0 = np.log(np.clip(ctr / ctr[0], 1e-3, 1.0))
+        free_theta = seen.copy()
+        free_theta[0] = False
+
+        if randomized:
+            log_theta0, free_theta = self._randomized_propensity(rows, seen)
+
+        rng = check_random_state(self.random_state)
+        starts = [(log_theta0, None)]
+        for _ in range(1, self.n_init):
+            theta = np.where(free_theta, rng.uniform(0.05, 1.0, n_positions), 1.0)
+            log_theta = np.where(free_theta, np.log(theta), log_theta0)
+            starts.append((log_theta, 0.1 * rng.standard_normal(rows.n_features)))
+        warm_rows = None
+        if rows.n_samples > 2 * _WARM_START_SIZE and self.solver != "em":
+            warm_rows = rows.take(rng.randint(0, rows.n_samples, _WARM_START_SIZE))
+        intercept0 = np.log(max(ctr[0], 1e-6) / max(1.0 - ctr[0], 1e-6))
+        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(self._fit_one)(
+                rows, log_theta, coef, intercept0, free_theta, warm_rows
+            )
+            for log_theta, coef in starts
+        )
+        value, coef, intercept, log_theta, n_iter = min(fits, key=lambda f: f[0])
+        self.coef_ = coef[None, :]
+        self.intercept_ = np.array([intercept])
+        self.propensity_ = np.where(seen, np.exp(log_theta), np.nan)
+        self.n_iter_ = n_iter
+        at_bound = self.positions_[free_theta & (log_theta > -1e-6)]
+        if at_bound.size:
+            warnings.warn(
+                f"The propensity of position(s) {at_bound.tolist()} reached the "
+                f"bound theta_k <= theta_1 = 1: the click model assumes position "
+                f"1 is examined at least as often as any other. If another "
+                f"position is examined more (a grid layout, a sticky slot), the "
+                f"estimates are biased: reorder the positions so that the most "
+                f"examined one is position 1.",
+                UserWarning,
+            )
+        after_fit(self, rows, free_theta)
+        return self
+
+    def _randomized_propensity(self, rows, seen):
+        counts, clicks = rows.position_sums(randomized=True)
+        if counts[0] == 0 or clicks[0] == 0:
             raise ValueError(
                 "The randomized bucket has no click at position 1: its "
                 "click-rate ratios cannot be computed."
             )
         in_bucket = counts > 0
-        ctr = clicks[:, 0] / np.where(in_bucket, counts, 1.0)
+        ctr = clicks / np.where(in_bucket, counts, 1.0)
         theta = np.clip(ctr / ctr[0], 1e-6, 1.0)
         # Positions absent from the bucket are still learned from all the data.
         free = seen & ~in_bucket
         return np.log(theta), free
 
-    def _fit_one(
-        self, X, y, codes, sw, log_theta, coef, intercept, free_theta, warm_rows
-    ):
+    def _fit_one(self, rows, log_theta, coef, intercept, free_theta, warm_rows):
         """Fit from one start; returns ``(objective, coef, b, log_theta, n_iter)``."""
-        n_features = X.shape[1]
+        n_features = rows.n_features
         params = np.concatenate(
             [
                 np.zeros(n_features) if coef is None else coef,
@@ -553,32 +567,12 @@ class PositionBiasEstimator(
             "lbfgs": _solve_lbfgs,
             "em": _solve_em,
         }[self.solver]
+        options = {"C": self.C, "tol": self.tol, "max_iter": self.max_iter}
         if warm_rows is not None:
-            params, _, _ = solve(
-                X[warm_rows],
-                y[warm_rows],
-                codes[warm_rows],
-                sw[warm_rows],
-                params,
-                free,
-                C=self.C,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                warn=False,
-            )
-        params, value, n_iter = solve(
-            X,
-            y,
-            codes,
-            sw,
-            params,
-            free,
-            C=self.C,
-            tol=self.tol,
-            max_iter=self.max_iter,
-        )
+            params, _, _ = solve(warm_rows, params, free, warn=False, **options)
+        params, value, n_iter = solve(rows, params, free, **options)
         return (
-            value,
+            float(value),
             params[:n_features],
             params[n_features],
             params[n_features + 1 :],

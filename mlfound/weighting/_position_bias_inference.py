@@ -36,7 +36,6 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 from mlfound.utils._likelihood import LikelihoodMixin, _inverse_hessian
-from mlfound.utils._threads import single_threaded_blas
 
 # The summary forms a dense covariance over this many parameters at most.
 _MAX_SUMMARY_PARAMS = 2000
@@ -115,29 +114,23 @@ def _dense(blocks, keep):
     return full[np.ix_(keep, keep)]
 
 
-def after_fit(est, X, y, codes, sample_weight, free_theta):
+def after_fit(est, rows, free_theta):
     """Store the likelihood state of a fitted PositionBiasEstimator.
 
-    ``X`` holds the features (the position column removed), ``y`` the clicks
-    as floats, ``codes`` the position codes, and ``free_theta`` marks the
-    propensities estimated by maximum likelihood.
+    ``rows`` holds the fit data (see ``_click_rows``: in memory or on a
+    Dask cluster), and ``free_theta`` marks the propensities estimated by
+    maximum likelihood.
     """
-    with single_threaded_blas():
-        _after_fit(est, X, y, codes, sample_weight, free_theta)
-
-
-def _after_fit(est, X, y, codes, sample_weight, free_theta):
     coef = np.asarray(est.coef_[0], dtype=np.float64)
     log_theta = np.log(np.where(np.isfinite(est.propensity_), est.propensity_, 1.0))
-    loglik, info, meat = observed_information(
-        X, y, codes, sample_weight, coef, float(est.intercept_[0]), log_theta
-    )
-    n_features = X.shape[1]
+    loglik, *blocks = rows.information(coef, float(est.intercept_[0]), log_theta)
+    info, meat = list(blocks[:3]), list(blocks[3:])
+    n_features = rows.n_features
     if np.isfinite(est.C):
         info[0][np.arange(n_features), np.arange(n_features)] += 1.0 / est.C
     keep = np.concatenate([np.ones(n_features, bool), [est.fit_intercept], free_theta])
-    est.loglik_ = loglik
-    est.nobs_ = float(np.sum(sample_weight))
+    est.loglik_ = float(loglik)
+    est.nobs_ = float(rows.total)
     est.n_params_ = int(keep.sum())
     est._information = (info, meat, keep)
     est._theta_at_bound = est.positions_[free_theta & (log_theta > -1e-6)]

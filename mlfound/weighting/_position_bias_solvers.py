@@ -1,4 +1,9 @@
-"""Scoring, L-BFGS and EM solvers of the position-bias click likelihood."""
+"""Scoring, L-BFGS and EM solvers of the position-bias click likelihood.
+
+The solvers see the data only through a rows object (see ``_click_rows``):
+each evaluation asks it for one sum over the rows, whether the rows are in
+memory or in the partitions of a Dask array.
+"""
 
 import warnings
 
@@ -6,17 +11,16 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from mlfound._glm._lbfgs import minimize_lbfgs
-from mlfound.weighting._position_bias_fast import _em_step, _fisher_step, _nll_grad
 
 # Parameters are packed as (coef, intercept, log theta); ``free``
 # marks the entries that are optimised (the others stay at their start).
 
 
-def _objective(X, y, codes, sw, params, C):
-    n_features = X.shape[1]
+def _objective(rows, params, C):
+    n_features = rows.n_features
     coef = params[:n_features]
-    value, g_coef, g_b, g_theta = _nll_grad(
-        X, y, codes, sw, coef, params[n_features], params[n_features + 1 :], True
+    value, g_coef, g_b, g_theta = rows.nll_grad(
+        coef, params[n_features], params[n_features + 1 :], True
     )
     grad = np.concatenate([g_coef, [g_b], g_theta])
     if np.isfinite(C):
@@ -25,17 +29,15 @@ def _objective(X, y, codes, sw, params, C):
     return value, grad
 
 
-def _solve_scoring(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
+def _solve_scoring(rows, params, free, *, C, tol, max_iter, warn=True):
     """Fisher scoring with backtracking; ``log theta <= 0`` by projection."""
-    n_features = X.shape[1]
+    n_features = rows.n_features
     n_lin = n_features + 1
-    total = sw.sum()
+    total = rows.total
     params = params.copy()
 
     def evaluate(p):
-        value, grad, *info = _fisher_step(
-            X, y, codes, sw, p[:n_features], p[n_features], p[n_lin:]
-        )
+        value, grad, *info = rows.fisher_step(p[:n_features], p[n_features], p[n_lin:])
         if np.isfinite(C):
             coef = p[:n_features]
             value += 0.5 * (coef @ coef) / C
@@ -130,14 +132,14 @@ def _scoring_step(info, active, g):
     return -np.concatenate([x_lin, x_theta])
 
 
-def _solve_lbfgs(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
+def _solve_lbfgs(rows, params, free, *, C, tol, max_iter, warn=True):
     """L-BFGS-B on the mean negative log-likelihood (bounds fix non-free entries)."""
-    n_lin = X.shape[1] + 1
-    total = sw.sum()
+    n_lin = rows.n_features + 1
+    total = rows.total
     full = params.copy()
 
     def value_and_grad(p):
-        value, grad = _objective(X, y, codes, sw, p, C)
+        value, grad = _objective(rows, p, C)
         return value / total, grad / total
 
     bounds = []
@@ -159,11 +161,11 @@ def _solve_lbfgs(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
     return w, value, n_iter
 
 
-def _solve_em(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
+def _solve_em(rows, params, free, *, C, tol, max_iter, warn=True):
     """Regression-EM: closed-form M-step for theta, one Newton step for w."""
-    n_features = X.shape[1]
+    n_features = rows.n_features
     n_lin = n_features + 1
-    total = sw.sum()
+    total = rows.total
     params = params.copy()
     theta = np.exp(params[n_lin:])
     free_theta = free[n_lin:]
@@ -173,8 +175,8 @@ def _solve_em(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        loglik, examined, counts, grad, hess = _em_step(
-            X, y, codes, sw, params[:n_features], params[n_features], theta, True
+        loglik, examined, counts, grad, hess = rows.em_step(
+            params[:n_features], params[n_features], theta, True
         )
         if np.isfinite(C):
             coef = params[:n_features]
@@ -197,5 +199,5 @@ def _solve_em(X, y, codes, sw, params, free, *, C, tol, max_iter, warn=True):
             f"increase max_iter or loosen tol.",
             ConvergenceWarning,
         )
-    value, _ = _objective(X, y, codes, sw, params, C)
+    value, _ = _objective(rows, params, C)
     return params, value, n_iter
