@@ -1,4 +1,4 @@
-"""TargetEncoder and FocalLossClassifier fits: a 2-worker LocalCluster vs memory.
+"""TargetEncoder, FocalLossClassifier and PositionBiasEstimator fits: cluster vs memory.
 
 A plain script rather than an asv module: a cluster per asv sample would
 measure cluster start-up, and the sizes that matter (1e7 rows) take minutes.
@@ -16,8 +16,11 @@ are compared.
 
 Data: ``n_features`` standard normal columns and a logistic target for the
 focal fit; three integer category columns (1e5 ids, 1000 cities, 50
-products) and a binary target for the encoder, generated on the workers
-partition by partition.
+products) and a binary target for the encoder; for the position-bias fit
+(``--kind position_bias``), the focal features, positions 1-10 and clicks
+that are relevant (a logistic model of the features) and examined (with
+probability 1 / position). All are generated on the workers partition by
+partition.
 """
 
 import argparse
@@ -36,6 +39,12 @@ def _peak_mb():
 
 def _partition(seed, block, n_rows, kind, n_features):
     rng = np.random.default_rng([seed, block])
+    if kind == "position_bias":
+        X = rng.standard_normal((n_rows, n_features))
+        relevant = 1.0 / (1.0 + np.exp(-(X @ np.linspace(-1.0, 1.0, n_features))))
+        positions = rng.integers(1, 11, n_rows)
+        clicked = rng.uniform(size=n_rows) < relevant / positions
+        return X, clicked.astype(np.int64), positions
     if kind == "focal":
         X = rng.standard_normal((n_rows, n_features))
         coef = np.linspace(-1.0, 1.0, n_features)
@@ -60,14 +69,17 @@ def _collections(rows, partitions, kind, n_features):
     import dask.array as da
 
     sizes = [rows // partitions + (b < rows % partitions) for b in range(partitions)]
-    width = n_features if kind == "focal" else 3
-    xs, ys = [], []
+    width = 3 if kind == "target_encoder" else n_features
+    dtype = np.int64 if kind == "target_encoder" else np.float64
+    n_out = 3 if kind == "position_bias" else 2
+    columns = [[] for _ in range(n_out)]
     for b, n in enumerate(sizes):
-        part = dask.delayed(_partition, nout=2)(0, b, n, kind, n_features)
-        dtype = np.float64 if kind == "focal" else np.int64
-        xs.append(da.from_delayed(part[0], shape=(n, width), dtype=dtype))
-        ys.append(da.from_delayed(part[1], shape=(n,), dtype=np.int64))
-    return da.concatenate(xs), da.concatenate(ys)
+        part = dask.delayed(_partition, nout=n_out)(0, b, n, kind, n_features)
+        columns[0].append(da.from_delayed(part[0], shape=(n, width), dtype=dtype))
+        for j in range(1, n_out):
+            columns[j].append(da.from_delayed(part[j], shape=(n,), dtype=np.int64))
+    # X, y and (position_bias) the positions
+    return [da.concatenate(c) for c in columns]
 
 
 def _estimator(kind):
@@ -75,27 +87,40 @@ def _estimator(kind):
         from mlfound.linear_model import FocalLossClassifier
 
         return FocalLossClassifier(gamma=2.0, alpha=0.25, tol=1e-6)
+    if kind == "position_bias":
+        from mlfound.weighting import PositionBiasEstimator
+
+        return PositionBiasEstimator(random_state=0)
     from mlfound.preprocessing import TargetEncoder
 
     return TargetEncoder(smooth="auto")
 
 
+def _fit(est, data):
+    X, y, *positions = data
+    if positions:
+        return est.fit(X, y, positions=positions[0])
+    return est.fit(X, y)
+
+
 def _fitted_numbers(est, kind):
+    if kind == "position_bias":
+        return np.r_[est.coef_.ravel(), est.intercept_, est.propensity_].tolist()
     if kind == "focal":
         return np.r_[est.coef_.ravel(), est.intercept_].tolist()
     return [float(np.sum(e)) for e in est.encodings_]
 
 
 def run_memory(args):
-    X, y = _collections(args.rows, args.partitions, args.kind, args.n_features)
+    data = _collections(args.rows, args.partitions, args.kind, args.n_features)
     import dask
 
     with dask.config.set(scheduler="synchronous"):
-        X, y = dask.compute(X, y)
+        data = dask.compute(*data)
     est = _estimator(args.kind)
-    est.fit(X[:1000], y[:1000])  # compile the kernels outside the timing
+    _fit(est, [a[:1000] for a in data])  # compile the kernels outside the timing
     start, cpu = time.perf_counter(), time.process_time()
-    est.fit(X, y)
+    _fit(est, data)
     return {
         "wall_s": time.perf_counter() - start,
         "cpu_s": time.process_time() - cpu,
@@ -123,12 +148,12 @@ def run_cluster(args):
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        X, y = _collections(args.rows, args.partitions, args.kind, args.n_features)
-        X, y = client.persist([X, y])
-        distributed.wait([X, y])
+        data = _collections(args.rows, args.partitions, args.kind, args.n_features)
+        data = client.persist(data)
+        distributed.wait(data)
         # compile the kernels on the workers outside the timing
-        _estimator(args.kind).fit(X[:2000].rechunk(1000), y[:2000].rechunk(1000))
-        blocks = X.to_delayed().ravel().tolist()
+        _fit(_estimator(args.kind), [a[:2000].rechunk(1000) for a in data])
+        blocks = data[0].to_delayed().ravel().tolist()
         latencies = []
         for _ in range(5):
             start = time.perf_counter()
@@ -137,7 +162,7 @@ def run_cluster(args):
         worker_base = client.run(_peak_mb)
         est = _estimator(args.kind)
         start = time.perf_counter()
-        est.fit(X, y)
+        _fit(est, data)
         wall = time.perf_counter() - start
         return {
             "wall_s": wall,
@@ -155,14 +180,19 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--n-features", type=int, default=10)
-    parser.add_argument("--kind", choices=["focal", "target_encoder"])
+    parser.add_argument("--kind", choices=["focal", "target_encoder", "position_bias"])
+    parser.add_argument(
+        "--kinds",
+        default="target_encoder,focal",
+        help="comma-separated kinds to run (also: position_bias)",
+    )
     parser.add_argument("--mode", choices=["memory", "cluster"])
     args = parser.parse_args()
     if args.mode is not None:
         result = (run_memory if args.mode == "memory" else run_cluster)(args)
         print(json.dumps(result))
         return
-    for kind in ("target_encoder", "focal"):
+    for kind in args.kinds.split(","):
         results = {}
         for mode in ("memory", "cluster"):
             cmd = [sys.executable, __file__, "--mode", mode, "--kind", kind]

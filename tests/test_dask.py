@@ -16,6 +16,7 @@ import joblib  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, PredefinedSplit  # noqa: E402
 
+from mlfound.datasets import make_click_logs  # noqa: E402
 from mlfound.linear_model import FocalLossClassifier  # noqa: E402
 from mlfound.model_selection import CostSensitiveThresholdClassifier  # noqa: E402
 from mlfound.ordinal import (  # noqa: E402
@@ -24,7 +25,7 @@ from mlfound.ordinal import (  # noqa: E402
 )
 from mlfound.preprocessing import TargetEncoder  # noqa: E402
 from mlfound.preprocessing._target_encoder_dask import row_folds  # noqa: E402
-from mlfound.weighting import PositionBiasEstimator  # noqa: E402
+from mlfound.weighting import IPSReweighter, PositionBiasEstimator  # noqa: E402
 
 pytestmark = pytest.mark.dask
 
@@ -132,6 +133,102 @@ def test_ordinal_fit_equals_in_memory(client):
     np.testing.assert_array_equal(dist.predict(dX).compute(), dist.predict(X))
 
 
+# ------------------------------------------------------- PositionBiasEstimator
+
+
+def _click_data(seed, randomized=0.0):
+    logs = make_click_logs(
+        N_ROWS,
+        n_positions=6,
+        randomized_fraction=randomized,
+        random_state=seed,
+    )
+    sw = np.random.default_rng(seed).uniform(0.5, 2.0, size=N_ROWS)
+    return logs, sw
+
+
+def _assert_same_click_model(dist, local):
+    assert _rel(dist.coef_, local.coef_) < 1e-6
+    assert _rel(dist.intercept_, local.intercept_) < 1e-6
+    assert _rel(dist.propensity_, local.propensity_) < 1e-6
+    np.testing.assert_array_equal(dist.positions_, local.positions_)
+    assert dist.loglik_ == pytest.approx(local.loglik_, rel=1e-10)
+    assert dist.nobs_ == pytest.approx(local.nobs_, rel=1e-12)
+    assert dist.n_iter_ == local.n_iter_
+
+
+def test_position_bias_fit_equals_in_memory(client):
+    """Fisher scoring on summed statistics, two starts, weights and predictions."""
+    logs, sw = _click_data(6)
+    dX, dy, dpos, dsw = _on_cluster(logs.X, logs.y, logs.positions, sw)
+    params = {"n_init": 2, "random_state": 0, "n_jobs": 2}
+    local = PositionBiasEstimator(**params).fit(
+        logs.X, logs.y, positions=logs.positions, sample_weight=sw
+    )
+    dist = PositionBiasEstimator(**params).fit(
+        dX, dy, positions=dpos, sample_weight=dsw
+    )
+    _assert_same_click_model(dist, local)
+    # the summary's information matrices are sums over rows too
+    np.testing.assert_allclose(
+        dist.covariance("robust"), local.covariance("robust"), rtol=1e-6
+    )
+    # one pass to validate, one for the position counts, one per evaluation
+    # (at least n_iter_ + 1 for the kept start, one for the other) and one
+    # for the summary
+    assert dist._dask_passes >= 3 + (local.n_iter_ + 1) + 1
+    proba = dist.predict_proba(dX)
+    assert isinstance(proba, da.Array)
+    np.testing.assert_allclose(proba.compute(), dist.predict_proba(logs.X), rtol=1e-12)
+    np.testing.assert_array_equal(dist.predict(dX).compute(), dist.predict(logs.X))
+    clicks = dist.predict_click_proba(dX, dpos)
+    assert isinstance(clicks, da.Array)
+    np.testing.assert_allclose(
+        clicks.compute(), dist.predict_click_proba(logs.X, logs.positions)
+    )
+    assert isinstance(dist.predict_proba(logs.X), np.ndarray)
+
+
+def test_position_bias_randomized_bucket_and_warm_start(client, monkeypatch):
+    """L-BFGS from a warm start, positions in a column, a randomized bucket."""
+    import mlfound.weighting._position_bias as position_bias
+
+    # 1600 rows > 2 x 300: both fits first fit the same bootstrap sample
+    monkeypatch.setattr(position_bias, "_WARM_START_SIZE", 300)
+    logs, _ = _click_data(7, randomized=0.5)
+    X = np.column_stack([logs.X, logs.positions.astype(np.float64)])
+    dX, dy, dmask = _on_cluster(X, logs.y, logs.randomized)
+    params = {"solver": "lbfgs", "position_column": 5, "random_state": 0}
+    local = PositionBiasEstimator(**params).fit(X, logs.y, randomized=logs.randomized)
+    dist = PositionBiasEstimator(**params).fit(dX, dy, randomized=dmask)
+    _assert_same_click_model(dist, local)
+    # the bucket's propensities are click-rate ratios, held fixed
+    assert dist._theta_fixed.size > 0
+    np.testing.assert_array_equal(dist._theta_fixed, local._theta_fixed)
+    np.testing.assert_allclose(
+        dist.predict_click_proba(dX).compute(), local.predict_click_proba(X)
+    )
+
+
+def test_position_bias_refuses_what_it_cannot_fit(client):
+    logs, _ = _click_data(8)
+    dX, dy, dpos = _on_cluster(logs.X, logs.y, logs.positions)
+    with pytest.raises(ValueError, match="integer index"):
+        PositionBiasEstimator(position_column="pos").fit(dX, dy)
+    with pytest.raises(ValueError, match="randomized must be a boolean"):
+        PositionBiasEstimator().fit(dX, dy, positions=dpos, randomized=dpos)
+    with pytest.raises(ValueError, match="positions has"):
+        PositionBiasEstimator().fit(dX, dy, positions=dpos[:-1])
+    # a bad value in one partition is found on its worker
+    bad = logs.positions.copy()
+    bad[N_ROWS - 3] = 0
+    with pytest.raises(ValueError, match="positions must hold positive integers"):
+        PositionBiasEstimator().fit(dX, dy, positions=_on_cluster(bad)[0])
+    # the IPS meta-estimator has no distributed fit: refused, not gathered
+    with pytest.raises(TypeError, match="compute the collection first|X.compute"):
+        IPSReweighter().fit(dX, dy, positions=dpos)
+
+
 def test_data_never_gathers_on_the_client(client, monkeypatch):
     """The partitions are created on the workers and never come back whole.
 
@@ -163,12 +260,17 @@ def test_data_never_gathers_on_the_client(client, monkeypatch):
         np.asarray(X)
     focal = FocalLossClassifier(tol=1e-6).fit(X, y)
     ordinal = OrdinalLogisticRegression().fit(X, y)
+    # clicks: relevant (y) and examined with probability 1 / position
+    positions = rs.randint(1, 6, size=n, chunks=chunk)
+    clicked = (y * (rs.uniform(size=n, chunks=chunk) * positions < 1)).astype(int)
+    clicks = PositionBiasEstimator().fit(X, clicked, positions=positions)
     # estimators without a distributed fit refuse instead of gathering
     with pytest.raises(TypeError, match="compute the collection first|X.compute"):
-        PositionBiasEstimator().fit(X, y)
+        IPSReweighter().fit(X, clicked, positions=positions)
     monkeypatch.undo()
     assert returned and max(returned) < partition_bytes / 20
     assert focal._dask_passes >= 4 and ordinal._dask_passes >= 4
+    assert clicks._dask_passes >= 4
     X_local, y_local = dask.compute(X, y)
     local = FocalLossClassifier(tol=1e-6).fit(X_local, y_local)
     assert _rel(focal.coef_, local.coef_) < 1e-6

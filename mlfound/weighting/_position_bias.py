@@ -267,11 +267,14 @@ class PositionBiasEstimator(
         self : object
             Fitted estimator.
         """
+        self.__dict__.pop("_dask_passes", None)
         if any_dask(X, y, positions, randomized, sample_weight):
             # the same fit, its sums over rows run per partition on a cluster
             rows = dask_click_rows(self, X, y, positions, randomized, sample_weight)
-        else:
-            rows = self._click_rows(X, y, positions, randomized, sample_weight)
+            self._fit_rows(rows, randomized is not None)
+            self._dask_passes = rows.passes[0]
+            return self
+        rows = self._click_rows(X, y, positions, randomized, sample_weight)
         return self._fit_rows(rows, randomized is not None)
 
     def decision_function(self, X):

@@ -250,8 +250,14 @@ def dask_click_rows(est, X, y, positions, randomized, sample_weight):
             "Positions were given twice: as positions= and through "
             f"position_column={position_column!r}. Give only one."
         )
+    if isinstance(position_column, str):
+        raise ValueError(
+            f"position_column={position_column!r} is a column name, but a dask "
+            f"array has no column names: give the column's integer index, or "
+            f"pass the positions as fit(..., positions=...)."
+        )
     if position_column is not None:
-        _position_index(position_column, None, X)  # a name or a bad index raises
+        _position_index(position_column, None, X)  # an index out of range raises
     if X.shape[0] < 2:
         raise ValueError(
             f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
