@@ -242,7 +242,8 @@ class PositionBiasEstimator(
         ----------
         X : array-like of shape (n_samples, n_features)
             Item features (and the position column when ``position_column``
-            is set).
+            is set). A dask array is fitted on the cluster, with the other
+            arrays given as dask arrays too (see :ref:`scaling_out`).
         y : array-like of shape (n_samples,)
             Clicks, 0 or 1 (or booleans). Without positions the model is a
             plain binary classifier and any two class labels are accepted.
