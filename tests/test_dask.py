@@ -208,6 +208,11 @@ def test_position_bias_randomized_bucket_and_warm_start(client, monkeypatch):
     np.testing.assert_allclose(
         dist.predict_click_proba(dX).compute(), local.predict_click_proba(X)
     )
+    # an empty partition predicts nothing instead of failing
+    uneven = da.from_array(X, chunks=((0, 900, 700), X.shape[1]))
+    np.testing.assert_allclose(
+        dist.predict_proba(uneven).compute(), local.predict_proba(X), rtol=1e-6
+    )
 
 
 def test_position_bias_refuses_what_it_cannot_fit(client):

@@ -185,6 +185,7 @@ def map_rows(func, X, *, n_columns, dtype):
         Computed lazily, per partition, on the workers.
     """
     X = as_row_blocks(X)
+    func = _EmptySafe(func, n_columns, dtype)
     if n_columns is None:
         meta = np.empty((0,), dtype=dtype)
         return X.map_blocks(
@@ -194,3 +195,20 @@ def map_rows(func, X, *, n_columns, dtype):
     return X.map_blocks(
         func, dtype=dtype, chunks=(X.chunks[0], (n_columns,)), meta=meta
     )
+
+
+class _EmptySafe:
+    """``func`` on a row partition; an empty partition gives an empty output.
+
+    Estimators refuse zero rows (scikit-learn's ``ensure_min_samples``), but a
+    dask array may hold empty partitions (after filtering, or uneven chunks).
+    """
+
+    def __init__(self, func, n_columns, dtype):
+        self.func, self.n_columns, self.dtype = func, n_columns, dtype
+
+    def __call__(self, block, *args):
+        if block.shape[0] == 0:
+            shape = (0,) if self.n_columns is None else (0, self.n_columns)
+            return np.empty(shape, dtype=self.dtype)
+        return self.func(block, *args)

@@ -61,7 +61,13 @@ from mlfound.weighting._position_inputs import (
 def _validate_block(X, y, positions, randomized, sample_weight, spec):
     """A partition checked as in-memory input is; positions split off ``X``."""
     dtype, position_column = spec
-    X = check_array(X, dtype=dtype, ensure_min_samples=0)
+    X = check_array(
+        X,
+        dtype=dtype,
+        ensure_min_samples=0,
+        input_name="X",
+        estimator="PositionBiasEstimator",
+    )
     y = column_or_1d(y, warn=False)
     if y.shape[0] != X.shape[0]:
         raise ValueError(
