@@ -39,6 +39,7 @@ def run(quick, step):
         np.max(np.abs(focal.coef_ - focal_local.coef_))
         / np.max(np.abs(focal_local.coef_))
     )
+    gap_clicks, clicks = _position_bias(n_samples, chunk, step, dask, da, np)
     return [
         ("TargetEncoder encodings, largest difference", "in memory", f"{gap_te:.1e}"),
         (
@@ -46,4 +47,26 @@ def run(quick, step):
             "in memory",
             f"{gap_focal:.1e} ({focal._dask_passes} passes)",
         ),
+        (
+            "position-bias propensities, relative difference",
+            "in memory",
+            f"{gap_clicks:.1e} ({clicks._dask_passes} passes)",
+        ),
     ]
+
+
+def _position_bias(n_samples, chunk, step, dask, da, np):
+    from mlfound.datasets import make_click_logs
+    from mlfound.weighting import PositionBiasEstimator
+
+    step("PositionBiasEstimator.fit: Fisher scoring on per-partition sums")
+    logs = make_click_logs(n_samples, random_state=0)
+    dX = da.from_array(logs.X, chunks=(chunk, logs.X.shape[1]))
+    dy, dpos = (da.from_array(a, chunks=chunk) for a in (logs.y, logs.positions))
+    with dask.config.set(scheduler="threads", num_workers=2):
+        dist = PositionBiasEstimator(random_state=0).fit(dX, dy, positions=dpos)
+    local = PositionBiasEstimator(random_state=0).fit(
+        logs.X, logs.y, positions=logs.positions
+    )
+    gap = float(np.max(np.abs(dist.propensity_ - local.propensity_)))
+    return gap, dist
