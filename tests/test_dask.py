@@ -169,6 +169,12 @@ def test_position_bias_fit_equals_in_memory(client):
         dX, dy, positions=dpos, sample_weight=dsw
     )
     _assert_same_click_model(dist, local)
+    # the same fit when the dask joblib backend is active around it
+    with joblib.parallel_config(backend="dask"):
+        again = PositionBiasEstimator(**params).fit(
+            dX, dy, positions=dpos, sample_weight=dsw
+        )
+    np.testing.assert_array_equal(again.coef_, dist.coef_)
     # the summary's information matrices are sums over rows too
     np.testing.assert_allclose(
         dist.covariance("robust"), local.covariance("robust"), rtol=1e-6

@@ -23,6 +23,10 @@ The contract (all sums weighted by ``sample_weight``):
     ``(loglik, *info_blocks, *meat_blocks)``.
 ``take(rows)``
     The rows at the given indices (repeats allowed), as a rows object.
+``restart_backend``
+    The joblib backend of the restarts: None (the caller's choice) in
+    memory, threads on the client for rows on a cluster, whose passes run
+    on the workers already.
 """
 
 import numpy as np
@@ -41,6 +45,8 @@ class ClickRows:
     position codes below ``n_positions``, ``sample_weight`` float64 and
     ``randomized`` a boolean mask or None.
     """
+
+    restart_backend = None
 
     def __init__(self, X, y, codes, sample_weight, n_positions, randomized=None):
         self.X = X

@@ -514,7 +514,9 @@ class PositionBiasEstimator(
         if rows.n_samples > 2 * _WARM_START_SIZE and self.solver != "em":
             warm_rows = rows.take(rng.randint(0, rows.n_samples, _WARM_START_SIZE))
         intercept0 = np.log(max(ctr[0], 1e-6) / max(1.0 - ctr[0], 1e-6))
-        fits = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+        fits = Parallel(
+            n_jobs=self.n_jobs, backend=rows.restart_backend, prefer="threads"
+        )(
             delayed(self._fit_one)(
                 rows, log_theta, coef, intercept0, free_theta, warm_rows
             )

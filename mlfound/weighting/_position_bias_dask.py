@@ -141,6 +141,10 @@ class DaskClickRows:
     persisted partitions and adding the results in partition order.
     """
 
+    # each restart only drives passes that run on the workers: client threads
+    # (not tasks on the workers that would wait there for their own passes)
+    restart_backend = "threading"
+
     def __init__(self, blocks, row_chunks, n_features, n_positions, passes):
         self.blocks = blocks
         self.row_chunks = tuple(row_chunks)
