@@ -105,6 +105,11 @@ def _code_block(block, classes, distinct, clicks_given):
     else:
         y = np.searchsorted(classes, y).astype(np.float64)
     codes = _position_codes(positions, distinct).astype(np.intp)
+    if codes.size and codes.min() < 0:  # the kernels index theta by code
+        raise ValueError(
+            "A partition holds positions that were not there when the "
+            "positions were collected: the collection changed between passes."
+        )
     return X, y, codes, sw, randomized
 
 
