@@ -34,6 +34,7 @@ from mlfound.preprocessing._target_encoder_stats import (
     _update_columns,
 )
 from mlfound.utils._dask import any_dask, is_dask_collection
+from mlfound.utils._dask_frames import keep_dask_outputs
 from mlfound.utils._encode import check_categories, fit_codes, lookup_codes
 from mlfound.utils._frames import frame_columns
 from mlfound.utils._param_validation import (
@@ -592,6 +593,11 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
     def _feature_name(self, f):
         names = getattr(self, "feature_names_in_", None)
         return str(names[f]) if names is not None else f"x{f}"
+
+
+# On dask input, transform and fit_transform return dask collections whatever
+# set_output says (a pandas container would gather every partition).
+keep_dask_outputs(TargetEncoder, "transform", "fit_transform")
 
 
 # ---------------------------------------------------------------- helpers
