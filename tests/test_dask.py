@@ -281,6 +281,8 @@ def _frame_data(seed=6):
         {
             "object": pd.Series(cities, dtype=object),
             "arrow": pd.Series(cities[::-1], dtype="string[pyarrow]"),
+            "python": pd.Series(np.roll(cities, 3), dtype="string[python]"),
+            "str": pd.Series(np.roll(cities, 5), dtype="str"),  # object < pandas 3
             "category": pd.Series(np.roll(cities, 7)).astype("category"),
             "code": rng.integers(0, 7, N_FRAME),
             "a": rng.normal(size=N_FRAME),
@@ -289,7 +291,8 @@ def _frame_data(seed=6):
         }
     )
     df.loc[rng.uniform(size=N_FRAME) < 0.02, "object"] = None
-    df.loc[rng.uniform(size=N_FRAME) < 0.02, "arrow"] = None
+    for column in ("arrow", "python", "str"):
+        df.loc[rng.uniform(size=N_FRAME) < 0.02, column] = None
     logit = df["a"] - 0.5 * df["b"] + 0.02 * df["c"] - 1.0
     df["y"] = (rng.uniform(size=N_FRAME) < 1 / (1 + np.exp(-logit))).astype(np.int64)
     df["stars"] = np.digitize(logit + rng.logistic(size=N_FRAME), [-1.5, 0.0]) + 1
@@ -306,7 +309,7 @@ def _drop_second_partition(part):
     return part[(part.index < 200) | (part.index >= 400)]
 
 
-CATEGORICAL = ["object", "arrow", "category", "code"]
+CATEGORICAL = ["object", "arrow", "python", "str", "category", "code"]
 NUMERIC = ["a", "b", "c"]
 
 
