@@ -39,7 +39,7 @@ def run(quick, step):
         np.max(np.abs(focal.coef_ - focal_local.coef_))
         / np.max(np.abs(focal_local.coef_))
     )
-    return [
+    rows = [
         ("TargetEncoder encodings, largest difference", "in memory", f"{gap_te:.1e}"),
         (
             "focal coefficients, relative difference",
@@ -47,3 +47,26 @@ def run(quick, step):
             f"{gap_focal:.1e} ({focal._dask_passes} passes)",
         ),
     ]
+    try:  # dask DataFrames need dask[dataframe] (pandas, pyarrow)
+        import dask.dataframe as dd
+        import pandas as pd
+    except ImportError:
+        return rows
+    step("TargetEncoder.fit on a dask DataFrame of string columns, y a dask Series")
+    frame = pd.DataFrame(data.X, columns=data.feature_names).astype("string")
+    frame["y"] = data.y
+    dframe = dd.from_pandas(frame, npartitions=8)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        on_frame = TargetEncoder().fit(dframe[data.feature_names], dframe["y"])
+    gap_frame = max(
+        float(np.max(np.abs(a - b), initial=0.0))
+        for a, b in zip(on_frame.encodings_, local.encodings_, strict=True)
+    )
+    rows.append(
+        (
+            "the same on a dask DataFrame, largest difference",
+            "in memory",
+            f"{gap_frame:.1e}",
+        )
+    )
+    return rows
