@@ -375,3 +375,206 @@ def test_target_encoder_equals_in_memory(client, target):
     np.testing.assert_allclose(oof.compute(), in_memory, rtol=0, atol=1e-10)
     with pytest.raises(TypeError, match="int cv"):
         TargetEncoder(strategy="ordered").fit_transform(dX, dy)
+
+
+# ------------------------------------------------- dask DataFrames and Series
+
+N_FRAME = 1800  # 9 partitions of 200 rows; the second one filtered out below
+
+
+def _frame_data(seed=6):
+    """A pandas frame of categorical and numeric columns, its dask twin with
+    an empty partition (rows 200-399 filtered out on the workers), and the
+    same rows in pandas."""
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    rng = np.random.default_rng(seed)
+    cities = np.array([f"city{v}" for v in rng.integers(0, 60, N_FRAME)], dtype=object)
+    df = pd.DataFrame(
+        {
+            "object": pd.Series(cities, dtype=object),
+            "arrow": pd.Series(cities[::-1], dtype="string[pyarrow]"),
+            "python": pd.Series(np.roll(cities, 3), dtype="string[python]"),
+            "str": pd.Series(np.roll(cities, 5), dtype="str"),  # object < pandas 3
+            "category": pd.Series(np.roll(cities, 7)).astype("category"),
+            "code": rng.integers(0, 7, N_FRAME),
+            "a": rng.normal(size=N_FRAME),
+            "b": rng.normal(size=N_FRAME),
+            "c": 20.0 * rng.normal(size=N_FRAME),
+        }
+    )
+    df.loc[rng.uniform(size=N_FRAME) < 0.02, "object"] = None
+    for column in ("arrow", "python", "str"):
+        df.loc[rng.uniform(size=N_FRAME) < 0.02, column] = None
+    logit = df["a"] - 0.5 * df["b"] + 0.02 * df["c"] - 1.0
+    df["y"] = (rng.uniform(size=N_FRAME) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    df["stars"] = np.digitize(logit + rng.logistic(size=N_FRAME), [-1.5, 0.0]) + 1
+    df["w"] = rng.uniform(0.5, 2.0, size=N_FRAME)
+    with dask.config.set({"dataframe.convert-string": False}):  # keep object
+        ddf = dd.from_pandas(df, npartitions=9)
+    ddf = ddf.map_partitions(_drop_second_partition)
+    df = _drop_second_partition(df)
+    assert ddf.npartitions == 9 and str(ddf.dtypes["object"]) == "object"
+    return df, ddf
+
+
+def _drop_second_partition(part):
+    return part[(part.index < 200) | (part.index >= 400)]
+
+
+CATEGORICAL = ["object", "arrow", "python", "str", "category", "code"]
+NUMERIC = ["a", "b", "c"]
+
+
+def test_frame_target_encoder_equals_pandas(client):
+    df, ddf = _frame_data()
+    X, dX = df[CATEGORICAL], ddf[CATEGORICAL]
+    local = TargetEncoder().fit(X, df["y"], sample_weight=df["w"])
+    dist = TargetEncoder().fit(dX, ddf["y"], sample_weight=ddf["w"])
+    assert dist.feature_names_in_.tolist() == CATEGORICAL
+    for a, b in zip(dist.categories_, local.categories_, strict=True):
+        assert a[:-1].tolist() == b[:-1].tolist() and len(a) == len(b)
+    for a, b in zip(dist.encodings_, local.encodings_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+    for (wa, sa), (wb, sb) in zip(dist._stats, local._stats, strict=True):
+        np.testing.assert_allclose(wa, wb, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(sa, sb, rtol=0, atol=1e-10)
+    # transform: a dask DataFrame with the output names and X's index,
+    # whatever set_output says (a pandas container would gather it)
+    for output in ("default", "pandas"):
+        encoded = dist.set_output(transform=output).transform(dX)
+        assert isinstance(encoded, dd_collection("DataFrame"))
+        assert encoded.npartitions == dX.npartitions
+        got = encoded.compute()
+        assert got.columns.tolist() == CATEGORICAL
+        assert got.index.equals(X.index)
+        np.testing.assert_allclose(got.to_numpy(), local.transform(X), atol=1e-10)
+    # out of fold, multiclass: the same per-row folds in memory
+    enc = TargetEncoder(cv=4, random_state=0)
+    oof = enc.fit_transform(dX, ddf["stars"], sample_weight=ddf["w"])
+    assert isinstance(oof, dd_collection("DataFrame"))
+    assert oof.columns.tolist() == enc.get_feature_names_out().tolist()
+    folds = row_folds(dX, 4, 0).compute()
+    assert folds.index.equals(X.index)
+    in_memory = TargetEncoder(cv=PredefinedSplit(folds.to_numpy())).fit_transform(
+        X, df["stars"], sample_weight=df["w"]
+    )
+    np.testing.assert_allclose(oof.compute().to_numpy(), in_memory, atol=1e-10)
+
+
+def dd_collection(name):
+    return getattr(pytest.importorskip("dask.dataframe"), name)
+
+
+def test_frame_numeric_estimators_equal_pandas(client):
+    df, ddf = _frame_data(7)
+    X, dX = df[NUMERIC], ddf[NUMERIC]
+    params = {"gamma": 2.0, "alpha": 0.25, "tol": 1e-8}
+    local = FocalLossClassifier(**params).fit(X, df["y"], sample_weight=df["w"])
+    dist = FocalLossClassifier(**params).fit(dX, ddf["y"], sample_weight=ddf["w"])
+    assert dist.feature_names_in_.tolist() == NUMERIC
+    assert _rel(dist.coef_, local.coef_) < 1e-6
+    assert _rel(dist.intercept_, local.intercept_) < 1e-6
+    proba = dist.predict_proba(dX)
+    assert isinstance(proba, da.Array) and np.isnan(proba.chunks[0]).all()
+    np.testing.assert_allclose(proba.compute(), local.predict_proba(X), rtol=1e-6)
+    np.testing.assert_array_equal(dist.predict(dX).compute(), dist.predict(X))
+
+    # nominal named by column, as for a pandas DataFrame
+    local = OrdinalLogisticRegression(nominal=["c"]).fit(X, df["stars"])
+    dist = OrdinalLogisticRegression(nominal=["c"]).fit(dX, ddf["stars"])
+    assert dist.feature_names_in_.tolist() == NUMERIC
+    assert _rel(dist.coef_, local.coef_) < 1e-6
+    assert _rel(dist.thresholds_, local.thresholds_) < 1e-6
+    assert _rel(dist.nominal_coef_, local.nominal_coef_) < 1e-6
+    np.testing.assert_allclose(
+        dist.predict_proba(dX).compute(), local.predict_proba(X), atol=1e-9
+    )
+
+    # a pipeline on the cluster: encoded columns stay a dask DataFrame
+    # partitioned like y, so the classifier fits on them too (with their
+    # names, as set_output(transform="pandas") gives them in memory)
+    from sklearn.pipeline import make_pipeline
+
+    pipe = make_pipeline(
+        TargetEncoder(cv=3, random_state=0), FocalLossClassifier()
+    ).set_output(transform="pandas")
+    pipe.fit(ddf[CATEGORICAL], ddf["y"])
+    proba = pipe.predict_proba(ddf[CATEGORICAL])
+    assert isinstance(proba, da.Array)
+    np.testing.assert_allclose(
+        proba.compute(), pipe.predict_proba(df[CATEGORICAL]), rtol=1e-12
+    )
+
+
+def test_frame_errors(client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    df, ddf = _frame_data(8)
+    dX, dy = ddf[NUMERIC], ddf["y"]
+    # non-numeric columns in a numeric estimator: refused before any pass
+    with pytest.raises(TypeError, match=r"non-numeric column\(s\) 'object' \(object\)"):
+        FocalLossClassifier().fit(ddf[["a", "object"]], dy)
+    with pytest.raises(TypeError, match="'category'"):
+        OrdinalLogisticRegression().fit(ddf[["a", "category"]], dy)
+    # y not a dask Series partitioned like X
+    with pytest.raises(TypeError, match="dask Series partitioned like X"):
+        FocalLossClassifier().fit(dX, df["y"].to_numpy())
+    with pytest.raises(ValueError, match="9 partitions and y 3"):
+        TargetEncoder().fit(ddf[CATEGORICAL], dy.repartition(npartitions=3))
+    shifted = dd.from_pandas(
+        pd.Series(df["y"].to_numpy(), index=df.index + 100), npartitions=9
+    )
+    with pytest.raises(ValueError, match="different divisions"):
+        FocalLossClassifier().fit(dX, shifted)
+    # unknown divisions: the partitions' indexes are compared on the workers
+    with pytest.raises(ValueError, match=r"Partition \d of y does not have the index"):
+        TargetEncoder().fit(ddf[CATEGORICAL], shifted.clear_divisions())
+    # columns checked against feature_names_in_ before the graph is built
+    fitted = FocalLossClassifier().fit(dX, dy)
+    with pytest.raises(ValueError, match="feature names"):
+        fitted.predict_proba(dX.rename(columns={"a": "z"}))
+
+
+def test_frame_never_gathers_on_the_client(client, monkeypatch):
+    """Frames made on the workers are fitted without computing their lengths."""
+    dd = pytest.importorskip("dask.dataframe")
+    n, chunk = 60_000, 7_500
+    rs = da.random.RandomState(1)
+    frame = dd.from_dask_array(
+        rs.normal(size=(n, 4), chunks=(chunk, 4)), columns=["a", "b", "c", "noise"]
+    )
+    frame["city"] = (frame["a"] * 20).round().astype("int64").astype(str)
+    frame["y"] = (frame["a"] + frame["b"] + frame["noise"] > 0).astype("int64")
+    partition_bytes = chunk * 5 * 8
+    returned = []
+    real_compute = dask.compute
+
+    def recording_compute(*args, **kwargs):
+        results = real_compute(*args, **kwargs)
+        returned.extend(_nbytes(r) for r in results)
+        return results
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a dask DataFrame was gathered on the client")
+
+    monkeypatch.setattr(dask, "compute", recording_compute)
+    for cls in (dd.DataFrame, dd.Series):
+        for name in ("__array__", "compute", "__len__", "to_dask_array"):
+            monkeypatch.setattr(cls, name, refuse)
+    with pytest.raises(AssertionError, match="gathered"):
+        len(frame)
+    focal = FocalLossClassifier(tol=1e-6).fit(frame[["a", "b", "c"]], frame["y"])
+    encoder = TargetEncoder().fit(frame[["city"]], frame["y"])
+    encoded = encoder.transform(frame[["city"]])  # lazy
+    monkeypatch.undo()
+    assert returned and max(returned) < partition_bytes / 20
+    assert encoded.npartitions == frame.npartitions
+    local = frame.compute()
+    in_memory = FocalLossClassifier(tol=1e-6).fit(local[["a", "b", "c"]], local["y"])
+    assert _rel(focal.coef_, in_memory.coef_) < 1e-6
+    np.testing.assert_allclose(
+        encoded.compute().to_numpy(),
+        TargetEncoder().fit(local[["city"]], local["y"]).transform(local[["city"]]),
+        atol=1e-10,
+    )

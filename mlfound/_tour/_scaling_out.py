@@ -40,7 +40,7 @@ def run(quick, step):
         / np.max(np.abs(focal_local.coef_))
     )
     gap_clicks, clicks = _position_bias(n_samples, chunk, step, dask, da, np)
-    return [
+    rows = [
         ("TargetEncoder encodings, largest difference", "in memory", f"{gap_te:.1e}"),
         (
             "focal coefficients, relative difference",
@@ -53,6 +53,29 @@ def run(quick, step):
             f"{gap_clicks:.1e} ({clicks._dask_passes} passes)",
         ),
     ]
+    try:  # dask DataFrames need dask[dataframe] (pandas, pyarrow)
+        import dask.dataframe as dd
+        import pandas as pd
+    except ImportError:
+        return rows
+    step("TargetEncoder.fit on a dask DataFrame of string columns, y a dask Series")
+    frame = pd.DataFrame(data.X, columns=data.feature_names).astype("string")
+    frame["y"] = data.y
+    dframe = dd.from_pandas(frame, npartitions=8)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        on_frame = TargetEncoder().fit(dframe[data.feature_names], dframe["y"])
+    gap_frame = max(
+        float(np.max(np.abs(a - b), initial=0.0))
+        for a, b in zip(on_frame.encodings_, local.encodings_, strict=True)
+    )
+    rows.append(
+        (
+            "TargetEncoder on a dask DataFrame, largest difference",
+            "in memory",
+            f"{gap_frame:.1e}",
+        )
+    )
+    return rows
 
 
 def _position_bias(n_samples, chunk, step, dask, da, np):

@@ -284,7 +284,7 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
         "n_jobs": [numbers.Integral, None],
     }
 
-    # fit accepts dask arrays (solver="lbfgs"); see _focal_dask
+    # fit accepts dask arrays and DataFrames (solver="lbfgs"); see _focal_dask
     _dask_methods = ("fit",)
 
     def __init__(

@@ -1,4 +1,4 @@
-"""FocalLossClassifier on a dask array: the L-BFGS fit as passes over partitions.
+"""FocalLossClassifier on dask collections: the L-BFGS fit as passes over partitions.
 
 The objective is a weighted mean over rows, so its value and gradient are
 sums of per-partition values and gradients. Each L-BFGS evaluation maps the
@@ -32,8 +32,6 @@ from mlfound._glm._solvers import minimize_lbfgs
 from mlfound.linear_model._focal_inference import _PRIVATE, _STATE
 from mlfound.linear_model._focal_weights import _class_weight_from_dict
 from mlfound.utils._dask import (
-    aligned,
-    as_row_blocks,
     compute_all,
     delayed_blocks,
     map_blocks_delayed,
@@ -41,6 +39,7 @@ from mlfound.utils._dask import (
     persist_all,
     sum_in_order,
 )
+from mlfound.utils._dask_frames import fit_inputs, frame_dtype, is_dask_frame
 from mlfound.utils._threads import single_threaded_blas
 from mlfound.utils.validation import check_n_classes, check_sample_weight
 
@@ -144,17 +143,16 @@ def fit_focal_dask(est, X, y, sample_weight):
             f"Use solver='lbfgs', or compute the collection first (X.compute()) "
             f"if it fits in memory."
         )
-    X = as_row_blocks(X)
-    rows = X.chunks[0]
-    y = aligned(y, rows, "y")
+    for name in (*_STATE, *_PRIVATE):
+        est.__dict__.pop(name, None)
+    X, y, sample_weight = fit_inputs(est, X, y, sample_weight, numeric=True)
     if y is None:
         raise ValueError("y is required to fit FocalLossClassifier.")
-    sample_weight = aligned(sample_weight, rows, "sample_weight")
-    dtype = np.float32 if X.dtype == np.float32 else np.float64
-    n_features = X.shape[1]
-    for name in ("feature_names_in_", *_STATE, *_PRIVATE):
-        est.__dict__.pop(name, None)
-    est.n_features_in_ = n_features
+    if is_dask_frame(X):
+        dtype = frame_dtype(X, [np.float64, np.float32])
+    else:
+        dtype = np.float32 if X.dtype == np.float32 else np.float64
+    n_features = est.n_features_in_
 
     # pass 1: the classes
     uniques = compute_all(map_blocks_delayed(_block_classes, delayed_blocks(y)))
@@ -236,7 +234,7 @@ def _alpha_vector(est, counts):
 
 
 def predict_focal_dask(est, method, X):
-    """``est.<method>(X)`` per partition of the dask array ``X``, as a dask array."""
+    """``est.<method>(X)`` per partition of the dask collection ``X``: a dask array."""
     check_is_fitted(est)
     n_classes = len(est.classes_)
     if method == "predict":

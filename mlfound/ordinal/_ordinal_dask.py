@@ -1,4 +1,4 @@
-"""OrdinalLogisticRegression on a dask array: Newton on summed statistics.
+"""OrdinalLogisticRegression on dask collections: Newton on summed statistics.
 
 The negative log-likelihood of the cumulative link model, its gradient, its
 Hessian and the sandwich meat are sums over rows. Each solver evaluation
@@ -13,6 +13,10 @@ the weighted class counts, which give the starting cut points), then one per
 evaluation and one for the summary's information matrices. Not done on a
 cluster: the separation check of an unpenalised fit (it needs all rows in
 one linear program); ``C=np.inf`` still fits, without that warning.
+
+A dask DataFrame of numeric columns (``y`` a dask Series partitioned like
+it) takes the same passes over its pandas partitions; ``nominal`` and
+``scale`` may then name columns, as for a pandas DataFrame.
 """
 
 import numpy as np
@@ -25,8 +29,6 @@ from mlfound._glm._cumulative_link import (
 )
 from mlfound.ordinal._ordinal_effects import dense_columns, resolve_columns
 from mlfound.utils._dask import (
-    aligned,
-    as_row_blocks,
     compute_all,
     delayed_blocks,
     map_blocks_delayed,
@@ -34,6 +36,7 @@ from mlfound.utils._dask import (
     persist_all,
     sum_in_order,
 )
+from mlfound.utils._dask_frames import fit_inputs
 from mlfound.utils._ordinal_target import check_ordinal_target, ordinal_categories
 from mlfound.utils.validation import check_n_classes, check_sample_weight
 
@@ -139,13 +142,8 @@ class DaskCumulativeLinkLoss(CumulativeLinkLoss):
 
 def fit_ordinal_dask(est, X, y, sample_weight):
     """Fit ``est`` (an OrdinalLogisticRegression) on dask collections."""
-    X = as_row_blocks(X)
-    rows = X.chunks[0]
-    y = aligned(y, rows, "y")
-    sample_weight = aligned(sample_weight, rows, "sample_weight")
-    est.__dict__.pop("feature_names_in_", None)
-    n_columns = X.shape[1]
-    est.n_features_in_ = n_columns
+    X, y, sample_weight = fit_inputs(est, X, y, sample_weight, numeric=True)
+    n_columns = est.n_features_in_
 
     labels = compute_all(map_blocks_delayed(_block_labels, delayed_blocks(y)))
     labels = np.unique(np.concatenate(labels))
@@ -170,8 +168,9 @@ def fit_ordinal_dask(est, X, y, sample_weight):
             f"points cannot be estimated. Give them positive weights or "
             f"drop those rows."
         )
-    est.nominal_features_ = resolve_columns(est.nominal, "nominal", n_columns, None)
-    est.scale_features_ = resolve_columns(est.scale, "scale", n_columns, None)
+    names = getattr(est, "feature_names_in_", None)
+    est.nominal_features_ = resolve_columns(est.nominal, "nominal", n_columns, names)
+    est.scale_features_ = resolve_columns(est.scale, "scale", n_columns, names)
     both = np.intersect1d(est.nominal_features_, est.scale_features_)
     if both.size:
         raise ValueError(
@@ -190,7 +189,7 @@ def fit_ordinal_dask(est, X, y, sample_weight):
 
 
 def predict_ordinal_dask(est, method, X):
-    """``est.<method>(X)`` per partition of the dask array ``X``, as a dask array."""
+    """``est.<method>(X)`` per partition of the dask collection ``X``: a dask array."""
     check_is_fitted(est)
     n_classes = len(est.classes_)
     n_columns, dtype = {

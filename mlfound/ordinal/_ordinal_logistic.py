@@ -218,7 +218,7 @@ class OrdinalLogisticRegression(LikelihoodMixin, ClassifierMixin, BaseEstimator)
     4|5  2.39     0.08  30.21    0.0
     """
 
-    # fit accepts dask arrays; see _ordinal_dask
+    # fit accepts dask arrays and DataFrames; see _ordinal_dask
     _dask_methods = ("fit",)
 
     _parameter_constraints: dict = {

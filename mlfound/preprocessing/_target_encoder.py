@@ -34,6 +34,7 @@ from mlfound.preprocessing._target_encoder_stats import (
     _update_columns,
 )
 from mlfound.utils._dask import any_dask, is_dask_collection
+from mlfound.utils._dask_frames import keep_dask_outputs
 from mlfound.utils._encode import check_categories, fit_codes, lookup_codes
 from mlfound.utils._frames import frame_columns
 from mlfound.utils._param_validation import (
@@ -221,7 +222,7 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    # fit and fit_transform accept dask arrays; see _target_encoder_dask
+    # fit and fit_transform accept dask arrays and DataFrames; see _target_encoder_dask
     _dask_methods = ("fit", "fit_transform")
 
     def __init__(
@@ -301,7 +302,9 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         -------
         X_out : ndarray of shape (n_samples, n_features) or \
                 (n_samples, n_features * n_classes)
-            Out-of-fold encodings, float64.
+            Out-of-fold encodings, float64. A dask array for a dask array
+            ``X``, a dask DataFrame (columns ``get_feature_names_out()``) for
+            a dask DataFrame (see the "Scaling out" user guide page).
         """
         _raise_for_params(params, self, "fit_transform")
         if any_dask(X, y, sample_weight):  # out-of-fold encodings on a cluster
@@ -371,7 +374,8 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
         -------
         X_out : ndarray of shape (n_samples, n_features) or \
                 (n_samples, n_features * n_classes)
-            Encoded features, float64.
+            Encoded features, float64. A dask array or DataFrame, computed
+            per partition, for a dask array or DataFrame ``X``.
         """
         if is_dask_collection(X):  # per partition, lazily
             return transform_target_encoder_dask(self, X)
@@ -592,6 +596,11 @@ class TargetEncoder(TransformerMixin, BaseEstimator):
     def _feature_name(self, f):
         names = getattr(self, "feature_names_in_", None)
         return str(names[f]) if names is not None else f"x{f}"
+
+
+# On dask input, transform and fit_transform return dask collections whatever
+# set_output says (a pandas container would gather every partition).
+keep_dask_outputs(TargetEncoder, "transform", "fit_transform")
 
 
 # ---------------------------------------------------------------- helpers

@@ -1,4 +1,4 @@
-"""TargetEncoder on dask arrays: per-partition statistics, merged on the client.
+"""TargetEncoder on dask collections: per-partition statistics, merged on the client.
 
 The fitted state of the encoder is a table of weighted counts and sums per
 category (and per fold for the out-of-fold encodings), which adds up over
@@ -23,6 +23,15 @@ TypeError on dask input.
 
 Passes over the data: one for the target type and classes, one for the
 statistics, and (``fit_transform``) one for the encodings.
+
+A dask DataFrame ``X`` (``y`` a dask Series partitioned like it) reaches the
+workers as pandas partitions, so every column kind the in-memory encoder
+codes from its buffers (Arrow strings, categoricals, object and integer
+columns) is coded the same way there; its partition lengths are never
+computed (each partition draws its folds from its own length). ``transform``
+and ``fit_transform`` then return a dask DataFrame with the columns of
+``get_feature_names_out()`` and the index and divisions of ``X``. Empty
+partitions contribute nothing.
 """
 
 import numbers
@@ -41,13 +50,18 @@ from mlfound.preprocessing._target_encoder_stats import (
 )
 from mlfound.utils._array_checks import check_finite_target
 from mlfound.utils._dask import (
-    aligned,
     as_row_blocks,
     compute_all,
     delayed_blocks,
     map_blocks_delayed,
     map_rows,
     sum_in_order,
+)
+from mlfound.utils._dask_frames import (
+    fit_inputs,
+    frame_blocks,
+    frame_transform,
+    is_dask_frame,
 )
 from mlfound.utils._encode import (
     check_categories,
@@ -72,7 +86,14 @@ def _target_summary(y):
 
 
 def _block_stats(X, y, sample_weight, folds, template, n_folds):
-    """Per-column ``(categories, stats)`` of a partition and its totals."""
+    """Per-column ``(categories, stats)`` of a partition and its totals.
+
+    None for an empty partition (a filtered dask DataFrame often has some).
+    """
+    if X.shape[0] == 0:
+        return None
+    if folds is not None:
+        folds = np.ascontiguousarray(folds)
     encoder = copy(template)
     columns, values, squares, weights, _ = encoder._setup(
         X, y, sample_weight, reset=False
@@ -100,13 +121,29 @@ def _block_folds(n_rows, seed, block, n_folds):
 
 def _block_out_of_fold(X, folds, fitted, tables):
     """Out-of-fold encodings of a partition from the per-fold tables."""
-    columns = fitted._columns(X, reset=False)
     n_values = tables[0].shape[2]
+    if X.shape[0] == 0:
+        return np.empty((0, len(tables) * n_values), dtype=np.float64)
+    folds = np.asarray(folds)
+    columns = fitted._columns(X, reset=False)
     out = np.empty((X.shape[0], len(columns) * n_values), dtype=np.float64)
     for f, column in enumerate(columns):
         codes = fitted._lookup_codes(column, fitted.categories_[f], f)
         out[:, f * n_values : (f + 1) * n_values] = tables[f][codes, folds]
     return out
+
+
+def _frame_folds(X, seed, block, n_folds):
+    import pandas as pd
+
+    return pd.Series(_block_folds(X.shape[0], seed, block, n_folds), index=X.index)
+
+
+def _frame_out_of_fold(X, folds, fitted, tables, columns):
+    import pandas as pd
+
+    data = _block_out_of_fold(X, folds, fitted, tables)
+    return pd.DataFrame(data, index=X.index, columns=columns)
 
 
 # ------------------------------------------------------------ client side
@@ -117,19 +154,37 @@ def row_folds(X, n_folds, random_state):
 
     Parameters
     ----------
-    X : dask array of shape (n_samples, n_features)
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
     n_folds : int
     random_state : int, RandomState instance or None
 
     Returns
     -------
-    folds : dask array of shape (n_samples,)
-        Drawn per partition on the workers.
+    folds : dask array or dask Series of shape (n_samples,)
+        Drawn per partition on the workers (from the partition's length and
+        position, so the lengths of a DataFrame's partitions are not needed).
     """
+    return _fold_collection(X, n_folds, _fold_seed(random_state))
+
+
+def _fold_seed(random_state):
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _fold_collection(X, n_folds, seed):
+    """:func:`row_folds` from the seed drawn once per fit."""
+    if is_dask_frame(X):
+        import dask.dataframe as dd
+        import pandas as pd
+
+        blocks = [(x, seed, b, n_folds) for b, (x,) in enumerate(frame_blocks(X))]
+        dtype = np.int8 if n_folds <= 127 else np.int32
+        meta = pd.Series(np.empty(0, dtype=dtype), index=X._meta.index)
+        parts = map_blocks_delayed(_frame_folds, blocks)
+        return dd.from_delayed(parts, meta=meta, divisions=X.divisions)
     import dask.array as da
 
     X = as_row_blocks(X)
-    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     parts = [
         da.from_delayed(
             map_blocks_delayed(_block_folds, [(n,)], seed, b, n_folds)[0],
@@ -148,13 +203,9 @@ def _prepare(est, X, y, sample_weight):
             f"{type(est).__name__} requires y to be passed, but the target y "
             "is None. Target encoding is supervised: pass the target."
         )
-    X = as_row_blocks(X)
-    rows = X.chunks[0]
-    y = aligned(y, rows, "y")
-    sample_weight = aligned(sample_weight, rows, "sample_weight")
-    for name in ("feature_names_in_", "categories_", "_stats", "encodings_"):
+    for name in ("categories_", "_stats", "encodings_"):
         est.__dict__.pop(name, None)
-    est.n_features_in_ = X.shape[1]
+    X, y, sample_weight = fit_inputs(est, X, y, sample_weight, numeric=False)
     check_categories(est.categories, est.n_features_in_)
     summaries = compute_all(map_blocks_delayed(_target_summary, delayed_blocks(y)))
     labels = np.concatenate([s[0] for s in summaries])
@@ -178,6 +229,12 @@ def _template(est):
 
 def _merge(parts, n_values):
     """Merge the partitions' ``(total, per_column)`` in partition order."""
+    parts = [p for p in parts if p is not None]  # empty partitions
+    if not parts:
+        raise ValueError(
+            "Found 0 sample(s) in X (every partition is empty), while a "
+            "minimum of 1 is required."
+        )
     total = sum_in_order([p[0] for p in parts])
     merged = []
     for f in range(len(parts[0][1])):
@@ -218,7 +275,7 @@ def fit_target_encoder_dask(est, X, y, sample_weight):
 
 
 def fit_transform_target_encoder_dask(est, X, y, sample_weight):
-    """``est.fit_transform`` on dask collections: a dask array of encodings."""
+    """``est.fit_transform`` on dask collections: a dask array or DataFrame."""
     if est.strategy != "cross_fit" or not isinstance(est.cv, numbers.Integral):
         raise TypeError(
             f"TargetEncoder.fit_transform on a dask collection needs "
@@ -229,7 +286,7 @@ def fit_transform_target_encoder_dask(est, X, y, sample_weight):
         )
     n_folds = int(est.cv)
     X, y, sample_weight = _prepare(est, X, y, sample_weight)
-    folds = row_folds(X, n_folds, est.random_state)
+    folds = _fold_collection(X, n_folds, _fold_seed(est.random_state))
     n_values = len(est._shift)
     parts = compute_all(
         map_blocks_delayed(
@@ -263,7 +320,27 @@ def fit_transform_target_encoder_dask(est, X, y, sample_weight):
     est._dask_passes = 3
     fitted = _template(est)
     fitted.categories_ = est.categories_
+    if is_dask_frame(X):
+        return _out_of_fold_frame(est, fitted, X, folds, tables)
     return _out_of_fold_array(fitted, X, folds, tables, n_values)
+
+
+def _out_of_fold_frame(est, fitted, X, folds, tables):
+    import dask.dataframe as dd
+    import pandas as pd
+
+    columns = list(est.get_feature_names_out())
+    meta = pd.DataFrame(
+        np.empty((0, len(columns))), index=X._meta.index, columns=columns
+    )
+    parts = map_blocks_delayed(
+        _frame_out_of_fold,
+        frame_blocks(X, folds, names=("folds",)),
+        fitted,
+        tables,
+        columns,
+    )
+    return dd.from_delayed(parts, meta=meta, divisions=X.divisions)
 
 
 def _out_of_fold_array(fitted, X, folds, tables, n_values):
@@ -311,8 +388,10 @@ def _fold_tables(stats, totals, n_values, fold_prior, fold_var, smooth, auto):
 
 
 def transform_target_encoder_dask(est, X):
-    """``est.transform`` per partition of the dask array ``X``."""
+    """``est.transform`` per partition of the dask collection ``X``."""
     check_is_fitted(est, "encodings_")
+    if is_dask_frame(X):
+        return frame_transform(est, X)
     n_values = 1 if est.target_type_ != "multiclass" else len(est.classes_)
     return map_rows(
         est.transform, X, n_columns=est.n_features_in_ * n_values, dtype=np.float64

@@ -14,12 +14,15 @@ cannot exist before dask is imported, so :func:`is_dask_collection` looks at
 
 Choices:
 
-- Dask arrays are the supported collection: 2-D ``X`` (row partitions, one
-  chunk along the columns; other column chunkings are merged per row block,
-  which moves no row between workers) and 1-D ``y``, ``sample_weight``.
-  Targets and weights are rechunked to ``X``'s row partitions. A dask
-  DataFrame is refused with the conversion to use
-  (``df.to_dask_array(lengths=True)``), so no implicit conversion computes it.
+- Dask arrays: 2-D ``X`` (row partitions, one chunk along the columns;
+  other column chunkings are merged per row block, which moves no row
+  between workers) and 1-D ``y``, ``sample_weight``. Targets and weights are
+  rechunked to ``X``'s row partitions.
+- Dask DataFrames: ``X`` a dask DataFrame and ``y``, ``sample_weight`` dask
+  Series partitioned like it; the partitions reach the worker functions as
+  pandas objects and their lengths are never computed
+  (:mod:`mlfound.utils._dask_frames`). Estimators without a DataFrame path
+  refuse one through :func:`as_row_blocks`.
 - Each partition is validated on its worker by the same checks as in-memory
   input (dtype, finiteness, lengths, codes in range) before any kernel sees
   it; a failure there is raised on the client as the same exception.
@@ -121,6 +124,10 @@ def aligned(v, row_chunks, name):
 
 def delayed_blocks(*arrays):
     """Per-partition delayed tuples ``(block_of_a, block_of_b, ...)``; None stays."""
+    from mlfound.utils._dask_frames import frame_blocks, is_dask_frame
+
+    if arrays and is_dask_frame(arrays[0]):  # partitions checked to align
+        return frame_blocks(*arrays)
     lists = []
     n_blocks = 0
     for a in arrays:
@@ -173,7 +180,7 @@ def map_rows(func, X, *, n_columns, dtype):
     ----------
     func : callable
         NumPy rows in, one output row per input row.
-    X : dask array of shape (n_samples, n_features)
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
     n_columns : int or None
         Number of output columns, or None for a 1-D output.
     dtype : dtype
@@ -182,8 +189,14 @@ def map_rows(func, X, *, n_columns, dtype):
     Returns
     -------
     out : dask array of shape (n_samples,) or (n_samples, n_columns)
-        Computed lazily, per partition, on the workers.
+        Computed lazily, per partition, on the workers (of unknown partition
+        lengths for a DataFrame ``X``).
     """
+    from mlfound.utils._dask_frames import frame_map_rows, is_dask_frame
+
+    if is_dask_frame(X):  # pandas partitions, lengths unknown
+        est = getattr(func, "__self__", None)  # checks the columns' names
+        return frame_map_rows(func, X, n_columns=n_columns, dtype=dtype, est=est)
     X = as_row_blocks(X)
     func = _EmptySafe(func, n_columns, dtype)
     if n_columns is None:
