@@ -262,3 +262,134 @@ def test_target_encoder_equals_in_memory(client, target):
     np.testing.assert_allclose(oof.compute(), in_memory, rtol=0, atol=1e-10)
     with pytest.raises(TypeError, match="int cv"):
         TargetEncoder(strategy="ordered").fit_transform(dX, dy)
+
+
+# ------------------------------------------------ CostSensitiveThresholdClassifier
+
+
+def _fraud_data(seed, n=N_ROWS, ties=False):
+    rng = np.random.default_rng(seed)
+    X = (
+        rng.integers(0, 6, size=(n, 2)).astype(np.float64)
+        if ties
+        else rng.normal(size=(n, 3))
+    )
+    logit = X @ np.r_[0.8, -0.6, 0.4][: X.shape[1]] - (3.0 if ties else 2.0)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    return X, y
+
+
+def _assert_curve_points_exact(dist, local, rtol=0.0):
+    """Every cut kept by the distributed curve is a cut of the in-memory curve."""
+    a, b = dist.cost_curve_, local.cost_curve_
+    index = np.searchsorted(-b["thresholds"], -a["thresholds"])
+    np.testing.assert_array_equal(b["thresholds"][index], a["thresholds"])
+    for key in ("costs", "recall", "precision", "fpr"):
+        np.testing.assert_allclose(a[key], b[key][index], rtol=rtol, atol=0)
+
+
+def test_threshold_sweep_equals_in_memory(client):
+    """The distributed sweep on the same scores: the same cut, bit for bit."""
+    X, y = _fraud_data(6)
+    # few distinct scores: ties within and across partitions
+    X_tied, y_tied = _fraud_data(6, ties=True)
+    dX, dy = _on_cluster(X, y)
+    model = LogisticRegression().fit(X, y)
+    tied = LogisticRegression().fit(X_tied, y_tied)
+    assert np.unique(tied.predict_proba(X_tied)[:, 1]).size < 40
+    cases = [
+        (model, {"cost_matrix": {"fp": 1, "fn": 9}}, {}),
+        (tied, {"cost_matrix": {"fp": 1, "fn": 9}, "constraint": ("recall", 0.8)}, {}),
+        (model, {"constraint": ("precision", 0.5)}, {}),
+        (
+            model,
+            {"cost_matrix": [[0, 2], [7, 1]], "response_method": "decision_function"},
+            {},
+        ),
+    ]
+    rng = np.random.default_rng(7)
+    amount = rng.integers(1, 100, N_ROWS).astype(np.float64)
+    sample_cost = np.zeros((N_ROWS, 2, 2))
+    sample_cost[:, 0, 1], sample_cost[:, 1, 0] = 5.0, amount
+    cases.append((model, {}, {"sample_cost": sample_cost}))
+    for inner, params, fit_params in cases:
+        data = (X_tied, y_tied) if inner is tied else (X, y)
+        local = CostSensitiveThresholdClassifier(inner, cv="prefit", **params)
+        local.fit(*data, **fit_params)
+        dist = CostSensitiveThresholdClassifier(inner, cv="prefit", **params)
+        on_cluster = {k: _on_cluster(v)[0] for k, v in fit_params.items()}
+        dist.fit(*_on_cluster(*data), **on_cluster)
+        assert dist.best_threshold_ == local.best_threshold_
+        assert dist.best_cost_ == local.best_cost_
+        _assert_curve_points_exact(dist, local)
+        assert dist._dask_passes == 5
+    # fractional weights: the same cut, costs to the rounding of the sums
+    sw = rng.uniform(0.5, 2.0, N_ROWS)
+    params = {"cv": "prefit", "cost_matrix": [[0, 1], [6, 0]]}
+    dist = CostSensitiveThresholdClassifier(model, **params)
+    dist.fit(dX, dy, sample_weight=_on_cluster(sw)[0])
+    local = CostSensitiveThresholdClassifier(model, **params)
+    local.fit(X, y, sample_weight=sw)
+    assert dist.best_threshold_ == local.best_threshold_
+    assert dist.best_cost_ == pytest.approx(local.best_cost_, rel=1e-12)
+    _assert_curve_points_exact(dist, local, rtol=1e-12)
+    # predictions on the collection, per partition
+    for method in ("predict", "predict_proba", "decision_function"):
+        out = getattr(dist, method)(dX)
+        assert isinstance(out, da.Array)
+        np.testing.assert_array_equal(out.compute(), getattr(local, method)(X))
+
+
+def test_cost_threshold_folds_on_the_cluster(client):
+    """Folds per row, fold fits on the cluster: the in-memory fit on those folds."""
+    X, y = _fraud_data(8)
+    dX, dy = _on_cluster(X, y)
+    inner = FocalLossClassifier(gamma=0.0, tol=1e-8)
+    params = {"cost_matrix": {"fp": 1, "fn": 9}, "cv": 3, "random_state": 0}
+    # the k + 1 fits are driven from client threads, under any joblib backend
+    with joblib.parallel_config(backend="dask"):
+        dist = CostSensitiveThresholdClassifier(inner, n_jobs=2, **params)
+        dist.fit(dX, dy)
+    folds = row_folds(dX, 3, 0).compute()
+    local = CostSensitiveThresholdClassifier(
+        inner, **{**params, "cv": PredefinedSplit(folds)}
+    ).fit(X, y)
+    # the fold models agree to ~1e-9 (tol), and the cut is the same row's score
+    assert dist.best_threshold_ == pytest.approx(local.best_threshold_, rel=1e-6)
+    assert dist.best_cost_ == local.best_cost_
+    np.testing.assert_allclose(
+        dist.predict_proba(dX).compute(), local.predict_proba(X), rtol=1e-9
+    )
+    np.testing.assert_array_equal(dist.predict(dX).compute(), local.predict(X))
+    assert dist._dask_passes > 4 * 3  # labels, 4 fits, scores, 3 sweep passes
+    # an ordinary fitted estimator: NumPy in, NumPy out
+    assert isinstance(dist.predict(X), np.ndarray)
+    with pytest.raises(ValueError, match="fit again on the collection"):
+        dist.set_costs({"fp": 1, "fn": 2})
+    # an inner estimator that cannot fit a collection is refused, naming the fixes
+    with pytest.raises(TypeError, match="cv='prefit'.*X.compute"):
+        CostSensitiveThresholdClassifier(LogisticRegression()).fit(dX, dy)
+    with pytest.raises(TypeError, match="cv must be an int"):
+        CostSensitiveThresholdClassifier(inner, cv=PredefinedSplit(folds)).fit(dX, dy)
+
+
+def test_quantile_sweep_is_within_its_bound(client):
+    X, y = _fraud_data(9)
+    dX, dy = _on_cluster(X, y)
+    model = LogisticRegression().fit(X, y)
+    params = {"cost_matrix": {"fp": 1, "fn": 9}, "cv": "prefit"}
+    exact = CostSensitiveThresholdClassifier(model, **params).fit(X, y)
+    for q in (16, 64):
+        approx = CostSensitiveThresholdClassifier(model, thresholds=q, **params)
+        approx.fit(dX, dy)
+        assert approx._dask_passes == 3
+        # the costs at the candidates are exact
+        _assert_curve_points_exact(approx, exact)
+        assert q // 2 <= approx.cost_curve_["thresholds"].size <= q + 3
+        # the bound: a gap of at most n/q + 2 (n/256 + 8 partitions) rows
+        # between candidates, each row changing the cost by at most 9
+        gap = 9 * (1 / q + 2 / 256 + 16 / N_ROWS)
+        assert exact.best_cost_ <= approx.best_cost_ <= exact.best_cost_ + gap
+        # in memory, exact quantiles: the same kind of answer
+        mem = CostSensitiveThresholdClassifier(model, thresholds=q, **params).fit(X, y)
+        assert exact.best_cost_ <= mem.best_cost_ <= exact.best_cost_ + 9 / (q - 1)
