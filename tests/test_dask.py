@@ -399,9 +399,9 @@ def test_quantile_sweep_is_within_its_bound(client):
         # the costs at the candidates are exact
         _assert_curve_points_exact(approx, exact)
         assert q // 2 <= approx.cost_curve_["thresholds"].size <= q + 3
-        # the bound: a gap of at most n/q + 2 (n/256 + 8 partitions) rows
+        # the bound: a gap of at most 2 n / q + 2 P rows (P = 8 partitions)
         # between candidates, each row changing the cost by at most 9
-        gap = 9 * (1 / q + 2 / 256 + 16 / N_ROWS)
+        gap = 9 * (2 / q + 16 / N_ROWS)
         assert exact.best_cost_ <= approx.best_cost_ <= exact.best_cost_ + gap
         # in memory, exact quantiles: the same kind of answer
         mem = CostSensitiveThresholdClassifier(model, thresholds=q, **params).fit(X, y)

@@ -38,8 +38,10 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from mlfound.metrics._cost import _positive_scores
 from mlfound.model_selection._distributed_sweep import (
+    _SAMPLES,
     block_run,
     exact_sweep,
+    quantile_samples,
     quantile_sweep,
 )
 from mlfound.preprocessing._target_encoder_dask import row_folds
@@ -70,7 +72,7 @@ def _outside_fold(a, folds, k):
     return a[folds != k]
 
 
-def _block_scores(X, y, sw, sc, folds, models, method, pos, matrix):
+def _block_scores(X, y, sw, sc, folds, models, method, pos, matrix, n_samples):
     """Out-of-fold scores of a partition and its run for the sweep."""
     y = column_or_1d(y, warn=False)
     n = y.shape[0]
@@ -108,7 +110,7 @@ def _block_scores(X, y, sw, sc, folds, models, method, pos, matrix):
     # the per-row terms of the in-memory kernel, as the same products
     base = weights * costs[:, 0]
     delta = weights * (costs[:, 1] - costs[:, 0])
-    run, summary = block_run(scores, y_pos, weights, base, delta)
+    run, summary = block_run(scores, y_pos, weights, base, delta, n_samples)
     return run, summary + (bool(sc is None or np.any(sc > 0)),)
 
 
@@ -290,10 +292,13 @@ def fit_cost_threshold_dask(est, X, y, sample_weight, sample_cost, params):
     # pass: out-of-fold scores, sorted per partition (kept on the workers)
     from dask import delayed as dask_delayed
 
+    exact = isinstance(est.thresholds, str)
+    n_samples = _SAMPLES if exact else quantile_samples(int(est.thresholds))
+
     scored = persist_all(
         [
             dask_delayed(_block_scores, pure=False)(
-                *block, models, method, pos, est.cost_matrix_
+                *block, models, method, pos, est.cost_matrix_, n_samples
             )
             for block in delayed_blocks(X, y, sample_weight, sample_cost, folds)
         ]
@@ -314,7 +319,7 @@ def fit_cost_threshold_dask(est, X, y, sample_weight, sample_cost, params):
             "no threshold can be optimized."
         )
     default = 0.5 if method == "predict_proba" else 0.0
-    if isinstance(est.thresholds, str):
+    if exact:
         best, curve, totals, passes = exact_sweep(runs, summaries, constraint, default)
     else:
         best, curve, totals, passes = quantile_sweep(

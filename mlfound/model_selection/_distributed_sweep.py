@@ -48,6 +48,14 @@ from mlfound.utils._dask import compute_all, map_blocks_delayed, persist_all
 
 # scores per partition sent to the client to choose the ranges
 _SAMPLES = 256
+# ... and at least this many per candidate threshold for the quantile sweep
+
+
+def quantile_samples(n_thresholds):
+    """Scores per partition sent to the client by the quantile sweep."""
+    return max(_SAMPLES, 2 * n_thresholds)
+
+
 # cuts of the curve kept on the client after a distributed sweep
 CURVE_POINTS = 2048
 
@@ -55,7 +63,7 @@ CURVE_POINTS = 2048
 # ------------------------------------------------------------ worker functions
 
 
-def block_run(scores, y_pos, weights, base, delta):
+def block_run(scores, y_pos, weights, base, delta, n_samples=_SAMPLES):
     """A partition's run: distinct scores ascending with their summed terms.
 
     Returns ``(run, summary)``: ``run`` is ``(s, w_pos, w_neg, delta)``;
@@ -80,7 +88,7 @@ def block_run(scores, y_pos, weights, base, delta):
         np.add.reduceat(w_neg, starts),
         np.add.reduceat(d, starts),
     )
-    ranks = np.unique(np.linspace(0, n - 1, min(n, _SAMPLES)).astype(np.intp))
+    ranks = np.unique(np.linspace(0, n - 1, min(n, n_samples)).astype(np.intp))
     summary = (
         s[ranks],
         n,
@@ -308,13 +316,14 @@ def quantile_sweep(runs, summaries, n_thresholds, constraint, default, rtol=1e-1
     """The approximate sweep: exact costs at about ``n_thresholds`` candidates.
 
     The candidates are the scores at ``n_thresholds`` quantiles of the
-    partitions' sampled scores (every partition sends scores at evenly
-    spaced ranks), and each partition adds its exact sums above each
-    candidate. Between two consecutive candidates lie at most about
-    ``n / n_thresholds + n / _SAMPLES`` rows (``n`` rows in all), so the
-    chosen cut's expected cost exceeds the exact optimum's by at most that
-    fraction of rows times the largest per-row cost difference
-    ``max_i w_i |C_i[y_i, 1] - C_i[y_i, 0]|``, divided by the total weight.
+    partitions' sampled scores (every partition sends ``quantile_samples``
+    scores at evenly spaced ranks, so the pooled ranks are off by less than
+    ``n / (2 q) + P`` rows for ``n`` rows in ``P`` partitions), and each
+    partition adds its exact sums above each candidate. Between two
+    consecutive candidates lie at most ``2 n / q + 2 P`` rows, so the chosen
+    cut's total cost exceeds the exact optimum's by at most that many rows
+    times the largest per-row cost change ``max_i w_i |C_i[y_i, 1] -
+    C_i[y_i, 0]|``.
 
     Returns the same ``(best, curve, totals, n_passes)`` as :func:`exact_sweep`,
     the curve holding every candidate.
