@@ -15,6 +15,7 @@ dask = pytest.importorskip("dask")
 import joblib  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, PredefinedSplit  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from mlfound.linear_model import FocalLossClassifier  # noqa: E402
 from mlfound.model_selection import CostSensitiveThresholdClassifier  # noqa: E402
@@ -380,6 +381,26 @@ def test_cost_threshold_folds_on_the_cluster(client, monkeypatch):
         CostSensitiveThresholdClassifier(LogisticRegression()).fit(dX, dy)
     with pytest.raises(TypeError, match="cv must be an int"):
         CostSensitiveThresholdClassifier(inner, cv=PredefinedSplit(folds)).fit(dX, dy)
+
+
+def test_cost_threshold_over_a_dask_pipeline(client):
+    """Encoder and classifier fit each fold's rows on the cluster."""
+    rng = np.random.default_rng(10)
+    X = rng.integers(0, 40, size=(N_ROWS, 2))
+    y = (rng.uniform(size=N_ROWS) < 0.1 + 0.3 * (X[:, 0] % 3 == 0)).astype(np.int64)
+    dX, dy = _on_cluster(X, y)
+    pipe = make_pipeline(
+        TargetEncoder(cv=2, random_state=0), FocalLossClassifier(gamma=0.0, tol=1e-4)
+    )
+    tuned = CostSensitiveThresholdClassifier(
+        pipe, cv=2, cost_matrix={"fp": 1, "fn": 5}, thresholds=32
+    ).fit(dX, dy)
+    # 3 pipeline fits of 3 + 3 or more passes each, labels, scores, 1 sweep pass
+    assert tuned._dask_passes >= 3 * 6 + 3
+    assert 0 < tuned.best_threshold_ < 0.5
+    np.testing.assert_allclose(
+        tuned.predict_proba(dX).compute(), tuned.predict_proba(X), rtol=1e-12
+    )
 
 
 def _refuse_gathering(*args, **kwargs):

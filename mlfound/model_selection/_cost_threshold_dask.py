@@ -262,7 +262,8 @@ def fit_cost_threshold_dask(est, X, y, sample_weight, sample_cost, params):
         est.estimator_ = estimator
         models = [estimator]
     else:
-        sizes = np.array([f[1] for f in found])
+        # rows of each partition outside each fold
+        sizes = np.array(rows)[:, None] - np.array([f[1] for f in found])
         tasks = []
         for k in range(n_folds):
             part = [_fold_part(a, folds, k, sizes[:, k]) for a in (X, y)]
@@ -285,7 +286,7 @@ def fit_cost_threshold_dask(est, X, y, sample_weight, sample_cost, params):
                     f"of {classes!r}; use fewer folds."
                 )
         models, est.estimator_ = fitted[:-1], fitted[-1]
-        n_passes += sum(getattr(m, "_dask_passes", 1) for m in fitted)
+        n_passes += sum(_passes(m) for m in fitted)
 
     method = _response_method(est, models[0])
     est.response_method_ = method
@@ -346,6 +347,13 @@ def fit_cost_threshold_dask(est, X, y, sample_weight, sample_cost, params):
         est.feature_names_in_ = est.estimator_.feature_names_in_
     est._dask_passes = n_passes
     return est
+
+
+def _passes(model):
+    """Passes over the data the fit of ``model`` made (a Pipeline: its steps')."""
+    if isinstance(model, Pipeline):
+        return sum(_passes(s) for _, s in model.steps if hasattr(s, "fit"))
+    return getattr(model, "_dask_passes", 0)
 
 
 def _response_method(est, model):
