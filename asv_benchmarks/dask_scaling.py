@@ -17,7 +17,10 @@ are compared.
 Data: ``n_features`` standard normal columns and a logistic target for the
 focal fit; three integer category columns (1e5 ids, 1000 cities, 50
 products) and a binary target for the encoder, generated on the workers
-partition by partition.
+partition by partition. ``--kind threshold`` times
+CostSensitiveThresholdClassifier's exact sweep with ``cv="prefit"`` (a
+LogisticRegression fitted on 10,000 other rows scores every row) on the
+focal data.
 """
 
 import argparse
@@ -36,7 +39,7 @@ def _peak_mb():
 
 def _partition(seed, block, n_rows, kind, n_features):
     rng = np.random.default_rng([seed, block])
-    if kind == "focal":
+    if kind in ("focal", "threshold"):
         X = rng.standard_normal((n_rows, n_features))
         coef = np.linspace(-1.0, 1.0, n_features)
         p = 1.0 / (1.0 + np.exp(-(X @ coef - 2.0)))
@@ -60,17 +63,28 @@ def _collections(rows, partitions, kind, n_features):
     import dask.array as da
 
     sizes = [rows // partitions + (b < rows % partitions) for b in range(partitions)]
-    width = n_features if kind == "focal" else 3
+    width = 3 if kind == "target_encoder" else n_features
     xs, ys = [], []
     for b, n in enumerate(sizes):
         part = dask.delayed(_partition, nout=2)(0, b, n, kind, n_features)
-        dtype = np.float64 if kind == "focal" else np.int64
+        dtype = np.int64 if kind == "target_encoder" else np.float64
         xs.append(da.from_delayed(part[0], shape=(n, width), dtype=dtype))
         ys.append(da.from_delayed(part[1], shape=(n,), dtype=np.int64))
     return da.concatenate(xs), da.concatenate(ys)
 
 
-def _estimator(kind):
+def _estimator(kind, n_features=10):
+    if kind == "threshold":
+        # a prefit model: the sweep over the scores of every row is timed
+        from sklearn.linear_model import LogisticRegression
+
+        from mlfound.model_selection import CostSensitiveThresholdClassifier
+
+        X, y = _partition(1, 0, 10_000, "focal", n_features)
+        model = LogisticRegression().fit(X, y)
+        return CostSensitiveThresholdClassifier(
+            model, cv="prefit", cost_matrix={"fp": 1, "fn": 50}
+        )
     if kind == "focal":
         from mlfound.linear_model import FocalLossClassifier
 
@@ -81,6 +95,8 @@ def _estimator(kind):
 
 
 def _fitted_numbers(est, kind):
+    if kind == "threshold":
+        return [est.best_threshold_, est.best_cost_]
     if kind == "focal":
         return np.r_[est.coef_.ravel(), est.intercept_].tolist()
     return [float(np.sum(e)) for e in est.encodings_]
@@ -92,7 +108,7 @@ def run_memory(args):
 
     with dask.config.set(scheduler="synchronous"):
         X, y = dask.compute(X, y)
-    est = _estimator(args.kind)
+    est = _estimator(args.kind, args.n_features)
     est.fit(X[:1000], y[:1000])  # compile the kernels outside the timing
     start, cpu = time.perf_counter(), time.process_time()
     est.fit(X, y)
@@ -127,7 +143,9 @@ def run_cluster(args):
         X, y = client.persist([X, y])
         distributed.wait([X, y])
         # compile the kernels on the workers outside the timing
-        _estimator(args.kind).fit(X[:2000].rechunk(1000), y[:2000].rechunk(1000))
+        _estimator(args.kind, args.n_features).fit(
+            X[:2000].rechunk(1000), y[:2000].rechunk(1000)
+        )
         blocks = X.to_delayed().ravel().tolist()
         latencies = []
         for _ in range(5):
@@ -135,7 +153,7 @@ def run_cluster(args):
             dask.compute(*[dask.delayed(_noop)(b) for b in blocks])
             latencies.append(time.perf_counter() - start)
         worker_base = client.run(_peak_mb)
-        est = _estimator(args.kind)
+        est = _estimator(args.kind, args.n_features)
         start = time.perf_counter()
         est.fit(X, y)
         wall = time.perf_counter() - start
@@ -155,14 +173,15 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--n-features", type=int, default=10)
-    parser.add_argument("--kind", choices=["focal", "target_encoder"])
+    parser.add_argument("--kind", choices=["focal", "target_encoder", "threshold"])
     parser.add_argument("--mode", choices=["memory", "cluster"])
     args = parser.parse_args()
     if args.mode is not None:
         result = (run_memory if args.mode == "memory" else run_cluster)(args)
         print(json.dumps(result))
         return
-    for kind in ("target_encoder", "focal"):
+    kinds = ("target_encoder", "focal") if args.kind is None else (args.kind,)
+    for kind in kinds:
         results = {}
         for mode in ("memory", "cluster"):
             cmd = [sys.executable, __file__, "--mode", mode, "--kind", kind]
