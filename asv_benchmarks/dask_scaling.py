@@ -154,11 +154,18 @@ def run_cluster(args):
             latencies.append(time.perf_counter() - start)
         worker_base = client.run(_peak_mb)
         est = _estimator(args.kind, args.n_features)
-        start = time.perf_counter()
+        worker_cpu = client.run(time.process_time)
+        start, cpu = time.perf_counter(), time.process_time()
         est.fit(X, y)
         wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        worker_cpu = {
+            k: v - worker_cpu[k] for k, v in client.run(time.process_time).items()
+        }
         return {
             "wall_s": wall,
+            "client_cpu_s": cpu,  # the scheduler runs in this process
+            "worker_cpu_s": sorted(worker_cpu.values()),
             "client_peak_mb": _peak_mb(),
             "worker_peak_mb": sorted(client.run(_peak_mb).values()),
             "worker_peak_before_fit_mb": sorted(worker_base.values()),
