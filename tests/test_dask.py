@@ -13,6 +13,7 @@ da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
 import joblib  # noqa: E402
+from sklearn.dummy import DummyClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, PredefinedSplit  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -427,3 +428,7 @@ def test_quantile_sweep_is_within_its_bound(client):
         # in memory, exact quantiles: the same kind of answer
         mem = CostSensitiveThresholdClassifier(model, thresholds=q, **params).fit(X, y)
         assert exact.best_cost_ <= mem.best_cost_ <= exact.best_cost_ + 9 / (q - 1)
+    # constant scores are refused, as in memory
+    constant = DummyClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="constant predictions"):
+        CostSensitiveThresholdClassifier(constant, cv="prefit").fit(dX, dy)

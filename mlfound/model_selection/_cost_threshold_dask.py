@@ -312,8 +312,8 @@ def fit_cost_threshold_dask(est, X, y, sample_weight, sample_cost, params):
             "sample_cost is all zeros: every decision costs the same, so there "
             "is nothing to optimize."
         )
-    low = min(s[6] for s in summaries)
-    high = max(s[5] for s in summaries)
+    low = min(s[5] for s in summaries)
+    high = max(s[6] for s in summaries)
     if low == high:
         raise ValueError(
             "The estimator makes constant predictions on the tuning data, so "

@@ -68,7 +68,8 @@ def block_run(scores, y_pos, weights, base, delta, n_samples=_SAMPLES):
 
     Returns ``(run, summary)``: ``run`` is ``(s, w_pos, w_neg, delta)``;
     ``summary`` holds evenly spaced scores of the partition (by rank), the
-    number of rows, the weighted class totals and the summed base cost.
+    number of rows, the weighted class totals, the summed base cost, and the
+    lowest and highest scores.
     """
     n = scores.shape[0]
     if n == 0:
@@ -211,8 +212,8 @@ def _totals(summaries):
     n_pos = float(sum(s[2] for s in summaries))
     n_neg = float(sum(s[3] for s in summaries))
     base = float(sum(s[4] for s in summaries))
-    low = min(s[6] for s in summaries)
-    high = max(s[5] for s in summaries)
+    low = min(s[5] for s in summaries)
+    high = max(s[6] for s in summaries)
     return n_pos, n_neg, base, low, high
 
 
@@ -332,8 +333,8 @@ def quantile_sweep(runs, summaries, n_thresholds, constraint, default, rtol=1e-1
     candidates = np.unique(
         np.r_[
             _choose_bounds(summaries, n_thresholds),
-            max(s[5] for s in summaries),
-            min(s[6] for s in summaries),
+            max(s[6] for s in summaries),
+            min(s[5] for s in summaries),
         ]
     )
     per_block = compute_all(
