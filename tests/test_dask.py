@@ -5,6 +5,8 @@ interface). Every distributed fit is compared with the in-memory fit of the
 same data; the data is split into at least 8 partitions.
 """
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -375,6 +377,8 @@ def test_cost_threshold_folds_on_the_cluster(client, monkeypatch):
     assert dist._dask_passes > 3 * 3  # labels, 3 fits, scores, 3 sweep passes
     # an ordinary fitted estimator: NumPy in, NumPy out
     assert isinstance(dist.predict(X), np.ndarray)
+    restored = pickle.loads(pickle.dumps(dist))
+    np.testing.assert_array_equal(restored.predict(X), local.predict(X))
     with pytest.raises(ValueError, match="fit again on the collection"):
         dist.set_costs({"fp": 1, "fn": 2})
     # an inner estimator that cannot fit a collection is refused, naming the fixes

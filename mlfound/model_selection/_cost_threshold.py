@@ -178,7 +178,9 @@ class CostSensitiveThresholdClassifier(
         The exact curve over every distinct out-of-fold score, with keys
         ``"thresholds"`` (``inf`` first, then decreasing), ``"costs"``
         (expected cost per sample), ``"recall"``, ``"precision"`` and
-        ``"fpr"``.
+        ``"fpr"``. With ``thresholds`` an int it holds the candidates only;
+        after a fit on a dask collection, the exact values at up to about
+        2,000 cuts (the chosen one included).
 
     cost_matrix_ : ndarray of shape (2, 2)
         The validated cost matrix used (per-sample costs, when given at fit,
