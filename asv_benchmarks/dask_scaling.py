@@ -20,7 +20,9 @@ products) and a binary target for the encoder; for the position-bias fit
 (``--kind position_bias``), the focal features, positions 1-10 and clicks
 that are relevant (a logistic model of the features) and examined (with
 probability 1 / position). All are generated on the workers partition by
-partition.
+partition. ``--kind threshold`` times CostSensitiveThresholdClassifier's exact
+sweep with ``cv="prefit"`` (a LogisticRegression fitted on 10,000 other rows
+scores every row) on the focal data.
 """
 
 import argparse
@@ -45,7 +47,7 @@ def _partition(seed, block, n_rows, kind, n_features):
         positions = rng.integers(1, 11, n_rows)
         clicked = rng.uniform(size=n_rows) < relevant / positions
         return X, clicked.astype(np.int64), positions
-    if kind == "focal":
+    if kind in ("focal", "threshold"):
         X = rng.standard_normal((n_rows, n_features))
         coef = np.linspace(-1.0, 1.0, n_features)
         p = 1.0 / (1.0 + np.exp(-(X @ coef - 2.0)))
@@ -82,7 +84,18 @@ def _collections(rows, partitions, kind, n_features):
     return [da.concatenate(c) for c in columns]
 
 
-def _estimator(kind):
+def _estimator(kind, n_features=10):
+    if kind == "threshold":
+        # a prefit model: the sweep over the scores of every row is timed
+        from sklearn.linear_model import LogisticRegression
+
+        from mlfound.model_selection import CostSensitiveThresholdClassifier
+
+        X, y = _partition(1, 0, 10_000, "focal", n_features)
+        model = LogisticRegression().fit(X, y)
+        return CostSensitiveThresholdClassifier(
+            model, cv="prefit", cost_matrix={"fp": 1, "fn": 50}
+        )
     if kind == "focal":
         from mlfound.linear_model import FocalLossClassifier
 
@@ -104,6 +117,8 @@ def _fit(est, data):
 
 
 def _fitted_numbers(est, kind):
+    if kind == "threshold":
+        return [est.best_threshold_, est.best_cost_]
     if kind == "position_bias":
         return np.r_[est.coef_.ravel(), est.intercept_, est.propensity_].tolist()
     if kind == "focal":
@@ -117,7 +132,7 @@ def run_memory(args):
 
     with dask.config.set(scheduler="synchronous"):
         data = dask.compute(*data)
-    est = _estimator(args.kind)
+    est = _estimator(args.kind, args.n_features)
     _fit(est, [a[:1000] for a in data])  # compile the kernels outside the timing
     start, cpu = time.perf_counter(), time.process_time()
     _fit(est, data)
@@ -152,7 +167,10 @@ def run_cluster(args):
         data = client.persist(data)
         distributed.wait(data)
         # compile the kernels on the workers outside the timing
-        _fit(_estimator(args.kind), [a[:2000].rechunk(1000) for a in data])
+        _fit(
+            _estimator(args.kind, args.n_features),
+            [a[:2000].rechunk(1000) for a in data],
+        )
         blocks = data[0].to_delayed().ravel().tolist()
         latencies = []
         for _ in range(5):
@@ -160,12 +178,19 @@ def run_cluster(args):
             dask.compute(*[dask.delayed(_noop)(b) for b in blocks])
             latencies.append(time.perf_counter() - start)
         worker_base = client.run(_peak_mb)
-        est = _estimator(args.kind)
-        start = time.perf_counter()
+        est = _estimator(args.kind, args.n_features)
+        worker_cpu = client.run(time.process_time)
+        start, cpu = time.perf_counter(), time.process_time()
         _fit(est, data)
         wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        worker_cpu = {
+            k: v - worker_cpu[k] for k, v in client.run(time.process_time).items()
+        }
         return {
             "wall_s": wall,
+            "client_cpu_s": cpu,  # the scheduler runs in this process
+            "worker_cpu_s": sorted(worker_cpu.values()),
             "client_peak_mb": _peak_mb(),
             "worker_peak_mb": sorted(client.run(_peak_mb).values()),
             "worker_peak_before_fit_mb": sorted(worker_base.values()),
@@ -180,11 +205,13 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--n-features", type=int, default=10)
-    parser.add_argument("--kind", choices=["focal", "target_encoder", "position_bias"])
+    parser.add_argument(
+        "--kind", choices=["focal", "target_encoder", "position_bias", "threshold"]
+    )
     parser.add_argument(
         "--kinds",
         default="target_encoder,focal",
-        help="comma-separated kinds to run (also: position_bias)",
+        help="comma-separated kinds to run (also: position_bias, threshold)",
     )
     parser.add_argument("--mode", choices=["memory", "cluster"])
     args = parser.parse_args()
@@ -192,7 +219,8 @@ def main():
         result = (run_memory if args.mode == "memory" else run_cluster)(args)
         print(json.dumps(result))
         return
-    for kind in args.kinds.split(","):
+    kinds = args.kinds.split(",") if args.kind is None else [args.kind]
+    for kind in kinds:
         results = {}
         for mode in ("memory", "cluster"):
             cmd = [sys.executable, __file__, "--mode", mode, "--kind", kind]

@@ -5,6 +5,8 @@ interface). Every distributed fit is compared with the in-memory fit of the
 same data; the data is split into at least 8 partitions.
 """
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -13,8 +15,10 @@ da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
 import joblib  # noqa: E402
+from sklearn.dummy import DummyClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, PredefinedSplit  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from mlfound.datasets import make_click_logs  # noqa: E402
 from mlfound.linear_model import FocalLossClassifier  # noqa: E402
@@ -275,6 +279,11 @@ def test_data_never_gathers_on_the_client(client, monkeypatch):
     positions = rs.randint(1, 6, size=n, chunks=chunk)
     clicked = (y * (rs.uniform(size=n, chunks=chunk) * positions < 1)).astype(int)
     clicks = PositionBiasEstimator().fit(X, clicked, positions=positions)
+    # the threshold sweep: the runs move between workers; only summaries and
+    # a thinned curve come back (the fold path: test_cost_threshold_folds...)
+    tuned = CostSensitiveThresholdClassifier(
+        focal, cv="prefit", cost_matrix={"fp": 1, "fn": 5}
+    ).fit(X, y)
     # estimators without a distributed fit refuse instead of gathering
     with pytest.raises(TypeError, match="compute the collection first|X.compute"):
         IPSReweighter().fit(X, clicked, positions=positions)
@@ -282,6 +291,7 @@ def test_data_never_gathers_on_the_client(client, monkeypatch):
     assert returned and max(returned) < partition_bytes / 20
     assert focal._dask_passes >= 4 and ordinal._dask_passes >= 4
     assert clicks._dask_passes >= 4
+    assert tuned.cost_curve_["thresholds"].size <= 2100 < n
     X_local, y_local = dask.compute(X, y)
     local = FocalLossClassifier(tol=1e-6).fit(X_local, y_local)
     assert _rel(focal.coef_, local.coef_) < 1e-6
@@ -578,3 +588,167 @@ def test_frame_never_gathers_on_the_client(client, monkeypatch):
         TargetEncoder().fit(local[["city"]], local["y"]).transform(local[["city"]]),
         atol=1e-10,
     )
+
+
+# ------------------------------------------------ CostSensitiveThresholdClassifier
+
+
+def _fraud_data(seed, n=N_ROWS, ties=False):
+    rng = np.random.default_rng(seed)
+    X = (
+        rng.integers(0, 6, size=(n, 2)).astype(np.float64)
+        if ties
+        else rng.normal(size=(n, 3))
+    )
+    logit = X @ np.r_[0.8, -0.6, 0.4][: X.shape[1]] - (3.0 if ties else 2.0)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    return X, y
+
+
+def _assert_curve_points_exact(dist, local, rtol=0.0):
+    """Every cut kept by the distributed curve is a cut of the in-memory curve."""
+    a, b = dist.cost_curve_, local.cost_curve_
+    index = np.searchsorted(-b["thresholds"], -a["thresholds"])
+    np.testing.assert_array_equal(b["thresholds"][index], a["thresholds"])
+    for key in ("costs", "recall", "precision", "fpr"):
+        np.testing.assert_allclose(a[key], b[key][index], rtol=rtol, atol=0)
+
+
+def test_threshold_sweep_equals_in_memory(client):
+    """The distributed sweep on the same scores: the same cut, bit for bit."""
+    X, y = _fraud_data(6)
+    # few distinct scores: ties within and across partitions
+    X_tied, y_tied = _fraud_data(6, ties=True)
+    dX, dy = _on_cluster(X, y)
+    model = LogisticRegression().fit(X, y)
+    tied = LogisticRegression().fit(X_tied, y_tied)
+    assert np.unique(tied.predict_proba(X_tied)[:, 1]).size < 40
+    cases = [
+        (model, {"cost_matrix": {"fp": 1, "fn": 9}}, {}),
+        (tied, {"cost_matrix": {"fp": 1, "fn": 9}, "constraint": ("recall", 0.8)}, {}),
+        (model, {"constraint": ("precision", 0.5)}, {}),
+        (
+            model,
+            {"cost_matrix": [[0, 2], [7, 1]], "response_method": "decision_function"},
+            {},
+        ),
+    ]
+    rng = np.random.default_rng(7)
+    amount = rng.integers(1, 100, N_ROWS).astype(np.float64)
+    sample_cost = np.zeros((N_ROWS, 2, 2))
+    sample_cost[:, 0, 1], sample_cost[:, 1, 0] = 5.0, amount
+    cases.append((model, {}, {"sample_cost": sample_cost}))
+    for inner, params, fit_params in cases:
+        data = (X_tied, y_tied) if inner is tied else (X, y)
+        local = CostSensitiveThresholdClassifier(inner, cv="prefit", **params)
+        local.fit(*data, **fit_params)
+        dist = CostSensitiveThresholdClassifier(inner, cv="prefit", **params)
+        on_cluster = {k: _on_cluster(v)[0] for k, v in fit_params.items()}
+        dist.fit(*_on_cluster(*data), **on_cluster)
+        assert dist.best_threshold_ == local.best_threshold_
+        assert dist.best_cost_ == local.best_cost_
+        _assert_curve_points_exact(dist, local)
+        assert dist._dask_passes == 5
+    # fractional weights: the same cut, costs to the rounding of the sums
+    sw = rng.uniform(0.5, 2.0, N_ROWS)
+    params = {"cv": "prefit", "cost_matrix": [[0, 1], [6, 0]]}
+    dist = CostSensitiveThresholdClassifier(model, **params)
+    dist.fit(dX, dy, sample_weight=_on_cluster(sw)[0])
+    local = CostSensitiveThresholdClassifier(model, **params)
+    local.fit(X, y, sample_weight=sw)
+    assert dist.best_threshold_ == local.best_threshold_
+    assert dist.best_cost_ == pytest.approx(local.best_cost_, rel=1e-12)
+    _assert_curve_points_exact(dist, local, rtol=1e-12)
+    # predictions on the collection, per partition
+    for method in ("predict", "predict_proba", "decision_function"):
+        out = getattr(dist, method)(dX)
+        assert isinstance(out, da.Array)
+        np.testing.assert_array_equal(out.compute(), getattr(local, method)(X))
+
+
+def test_cost_threshold_folds_on_the_cluster(client, monkeypatch):
+    """Folds per row, fold fits on the cluster: the in-memory fit on those folds."""
+    X, y = _fraud_data(8)
+    dX, dy = _on_cluster(X, y)
+    inner = FocalLossClassifier(gamma=0.0, tol=1e-8)
+    params = {"cost_matrix": {"fp": 1, "fn": 9}, "cv": 2, "random_state": 0}
+    # the k + 1 fits are driven from client threads, under any joblib backend;
+    # no step converts a dask array to NumPy on the client
+    with monkeypatch.context() as patch, joblib.parallel_config(backend="dask"):
+        patch.setattr(da.Array, "__array__", _refuse_gathering)
+        patch.setattr(da.Array, "compute", _refuse_gathering)
+        dist = CostSensitiveThresholdClassifier(inner, n_jobs=2, **params)
+        dist.fit(dX, dy)
+    folds = row_folds(dX, 2, 0).compute()
+    local = CostSensitiveThresholdClassifier(
+        inner, **{**params, "cv": PredefinedSplit(folds)}
+    ).fit(X, y)
+    # the fold models agree to ~1e-9 (tol), and the cut is the same row's score
+    assert dist.best_threshold_ == pytest.approx(local.best_threshold_, rel=1e-6)
+    assert dist.best_cost_ == local.best_cost_
+    np.testing.assert_allclose(
+        dist.predict_proba(dX).compute(), local.predict_proba(X), rtol=1e-9
+    )
+    np.testing.assert_array_equal(dist.predict(dX).compute(), local.predict(X))
+    assert dist._dask_passes > 3 * 3  # labels, 3 fits, scores, 3 sweep passes
+    # an ordinary fitted estimator: NumPy in, NumPy out
+    assert isinstance(dist.predict(X), np.ndarray)
+    restored = pickle.loads(pickle.dumps(dist))
+    np.testing.assert_array_equal(restored.predict(X), local.predict(X))
+    with pytest.raises(ValueError, match="fit again on the collection"):
+        dist.set_costs({"fp": 1, "fn": 2})
+    # an inner estimator that cannot fit a collection is refused, naming the fixes
+    with pytest.raises(TypeError, match="cv='prefit'.*X.compute"):
+        CostSensitiveThresholdClassifier(LogisticRegression()).fit(dX, dy)
+    with pytest.raises(TypeError, match="cv must be an int"):
+        CostSensitiveThresholdClassifier(inner, cv=PredefinedSplit(folds)).fit(dX, dy)
+
+
+def test_cost_threshold_over_a_dask_pipeline(client):
+    """Encoder and classifier fit each fold's rows on the cluster."""
+    rng = np.random.default_rng(10)
+    X = rng.integers(0, 40, size=(N_ROWS, 2))
+    y = (rng.uniform(size=N_ROWS) < 0.1 + 0.3 * (X[:, 0] % 3 == 0)).astype(np.int64)
+    dX, dy = _on_cluster(X, y)
+    pipe = make_pipeline(
+        TargetEncoder(cv=2, random_state=0), FocalLossClassifier(gamma=0.0, tol=1e-4)
+    )
+    tuned = CostSensitiveThresholdClassifier(
+        pipe, cv=2, cost_matrix={"fp": 1, "fn": 5}, thresholds=32
+    ).fit(dX, dy)
+    # 3 pipeline fits of 3 + 3 or more passes each, labels, scores, 1 sweep pass
+    assert tuned._dask_passes >= 3 * 6 + 3
+    assert 0 < tuned.best_threshold_ < 0.5
+    np.testing.assert_allclose(
+        tuned.predict_proba(dX).compute(), tuned.predict_proba(X), rtol=1e-12
+    )
+
+
+def _refuse_gathering(*args, **kwargs):
+    raise AssertionError("a dask array was gathered on the client")
+
+
+def test_quantile_sweep_is_within_its_bound(client):
+    X, y = _fraud_data(9)
+    dX, dy = _on_cluster(X, y)
+    model = LogisticRegression().fit(X, y)
+    params = {"cost_matrix": {"fp": 1, "fn": 9}, "cv": "prefit"}
+    exact = CostSensitiveThresholdClassifier(model, **params).fit(X, y)
+    for q in (16, 64):
+        approx = CostSensitiveThresholdClassifier(model, thresholds=q, **params)
+        approx.fit(dX, dy)
+        assert approx._dask_passes == 3
+        # the costs at the candidates are exact
+        _assert_curve_points_exact(approx, exact)
+        assert q // 2 <= approx.cost_curve_["thresholds"].size <= q + 3
+        # the bound: a gap of at most 2 n / q + 2 P rows (P = 8 partitions)
+        # between candidates, each row changing the cost by at most 9
+        gap = 9 * (2 / q + 16 / N_ROWS)
+        assert exact.best_cost_ <= approx.best_cost_ <= exact.best_cost_ + gap
+        # in memory, exact quantiles: the same kind of answer
+        mem = CostSensitiveThresholdClassifier(model, thresholds=q, **params).fit(X, y)
+        assert exact.best_cost_ <= mem.best_cost_ <= exact.best_cost_ + 9 / (q - 1)
+    # constant scores are refused, as in memory
+    constant = DummyClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="constant predictions"):
+        CostSensitiveThresholdClassifier(constant, cv="prefit").fit(dX, dy)

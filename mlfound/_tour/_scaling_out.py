@@ -14,6 +14,7 @@ def run(quick, step):
 
     from mlfound.datasets import make_high_cardinality
     from mlfound.linear_model import FocalLossClassifier
+    from mlfound.model_selection import CostSensitiveThresholdClassifier
     from mlfound.preprocessing import TargetEncoder
 
     n_samples = 20_000 if quick else 400_000
@@ -35,6 +36,11 @@ def run(quick, step):
         dZ = da.from_array(Z, chunks=(chunk, Z.shape[1]))
         focal = FocalLossClassifier(tol=1e-8).fit(dZ, dy)
         focal_local = FocalLossClassifier(tol=1e-8).fit(Z, data.y)
+        step("CostSensitiveThresholdClassifier: exact sweep over sorted partitions")
+        costs = {"cost_matrix": {"fp": 1, "fn": 20}, "cv": "prefit"}
+        tuned = CostSensitiveThresholdClassifier(focal_local, **costs).fit(dZ, dy)
+        tuned_local = CostSensitiveThresholdClassifier(focal_local, **costs)
+        tuned_local.fit(Z, data.y)
     gap_focal = float(
         np.max(np.abs(focal.coef_ - focal_local.coef_))
         / np.max(np.abs(focal_local.coef_))
@@ -51,6 +57,14 @@ def run(quick, step):
             "position-bias propensities, relative difference",
             "in memory",
             f"{gap_clicks:.1e} ({clicks._dask_passes} passes)",
+        ),
+        (
+            "threshold and cost, distributed sweep",
+            "in memory",
+            "identical"
+            if (tuned.best_threshold_, tuned.best_cost_)
+            == (tuned_local.best_threshold_, tuned_local.best_cost_)
+            else f"differ: {tuned.best_threshold_} vs {tuned_local.best_threshold_}",
         ),
     ]
     try:  # dask DataFrames need dask[dataframe] (pandas, pyarrow)

@@ -30,14 +30,20 @@ from sklearn.utils.validation import (
 
 from mlfound.metrics._cost import _positive_scores
 from mlfound.metrics._cost_checks import _check_cost_matrix, _check_sample_cost
+from mlfound.model_selection._cost_threshold_dask import (  # fits on dask arrays
+    fit_cost_threshold_dask,
+    predict_cost_threshold_dask,
+)
 from mlfound.model_selection._held_out_scores import _held_out_scores
 from mlfound.model_selection._threshold_search import (
     _cheapest_threshold,
     _check_constraint,
 )
+from mlfound.utils._dask import any_dask, is_dask_collection
 from mlfound.utils._metaestimators import _estimator_has
 from mlfound.utils._param_validation import (
     HasMethods,
+    Interval,
     StrOptions,
     _fit_context,
 )
@@ -138,6 +144,15 @@ class CostSensitiveThresholdClassifier(
         constraint the decisions are the same whichever class is positive,
         and ``classes_[1]`` is used.
 
+    thresholds : "exact" or int, default="exact"
+        The candidate thresholds. ``"exact"`` evaluates every distinct
+        out-of-fold score, so the optimum is exact. An int ``q >= 2`` keeps
+        only the scores at ``q`` evenly spaced ranks (approximate quantiles
+        on a dask collection) and "flag nothing": the cost at each candidate
+        is still exact, but the chosen one may miss the optimum by up to the
+        cost of about ``n / q`` rows (see the :ref:`User Guide
+        <scaling_out>`). It saves the shuffle of a distributed sweep.
+
     Attributes
     ----------
     estimator_ : estimator instance
@@ -163,7 +178,9 @@ class CostSensitiveThresholdClassifier(
         The exact curve over every distinct out-of-fold score, with keys
         ``"thresholds"`` (``inf`` first, then decreasing), ``"costs"``
         (expected cost per sample), ``"recall"``, ``"precision"`` and
-        ``"fpr"``.
+        ``"fpr"``. With ``thresholds`` an int it holds the candidates only;
+        after a fit on a dask collection, the exact values at up to about
+        2,000 cuts (the chosen one included).
 
     cost_matrix_ : ndarray of shape (2, 2)
         The validated cost matrix used (per-sample costs, when given at fit,
@@ -195,6 +212,16 @@ class CostSensitiveThresholdClassifier(
     same model family). Among thresholds of equal minimal cost, the one
     closest to the default (0.5 for probabilities, 0 for decision
     functions) is chosen.
+
+    ``fit`` accepts dask arrays (``X``, ``y``, ``sample_weight``,
+    ``sample_cost``): the folds are drawn per row on the workers (``cv`` an
+    int), the inner estimator must fit dask arrays itself (e.g.
+    :class:`~mlfound.linear_model.FocalLossClassifier`), and the sweep over
+    the out-of-fold scores runs on the cluster, exactly; with ``cv="prefit"``
+    any fitted estimator scores the partitions. ``cost_curve_`` then holds
+    the exact values at up to about 2,000 of the cuts, and ``set_costs``
+    needs a new fit. ``predict`` and the other methods on a dask array
+    return a dask array. See the :ref:`User Guide <scaling_out>`.
 
     Examples
     --------
@@ -235,7 +262,14 @@ class CostSensitiveThresholdClassifier(
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
         "pos_label": [numbers.Real, str, "boolean", None],
+        "thresholds": [
+            StrOptions({"exact"}),
+            Interval(numbers.Integral, 2, None, closed="left"),
+        ],
     }
+
+    # fit accepts dask arrays; see _cost_threshold_dask
+    _dask_methods = ("fit",)
 
     def __init__(
         self,
@@ -249,6 +283,7 @@ class CostSensitiveThresholdClassifier(
         n_jobs=None,
         random_state=None,
         pos_label=None,
+        thresholds="exact",
     ):
         self.estimator = estimator
         self.cost_matrix = cost_matrix
@@ -259,6 +294,7 @@ class CostSensitiveThresholdClassifier(
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.pos_label = pos_label
+        self.thresholds = thresholds
 
     @_fit_context(
         # the inner estimator is validated by its own fit
@@ -294,6 +330,10 @@ class CostSensitiveThresholdClassifier(
         self : object
             Fitted classifier.
         """
+        if any_dask(X, y, sample_weight, sample_cost):  # folds and sweep on a cluster
+            return fit_cost_threshold_dask(
+                self, X, y, sample_weight, sample_cost, params
+            )
         # the inner estimator (and SciPy's conversions) trust sparse indices
         check_sparse_structure(X)
         X, y = indexable(X, y)
@@ -395,7 +435,13 @@ class CostSensitiveThresholdClassifier(
         >>> bool(low < high)
         True
         """
-        check_is_fitted(self, "_oof")
+        check_is_fitted(self, "best_threshold_")
+        if not hasattr(self, "_oof"):
+            raise ValueError(
+                "set_costs needs the out-of-fold scores, which a fit on a dask "
+                "collection leaves on the cluster: set the new costs as "
+                "parameters (set_params) and fit again on the collection."
+            )
         if self._pos_label_implicit and not (
             cost_matrix is None
             and sample_cost is None
@@ -421,7 +467,12 @@ class CostSensitiveThresholdClassifier(
 
     def _tune(self, sample_cost, constraint):
         self.best_threshold_, self.best_cost_, self.cost_curve_ = _cheapest_threshold(
-            self._oof, self.cost_matrix_, sample_cost, constraint, self.response_method_
+            self._oof,
+            self.cost_matrix_,
+            sample_cost,
+            constraint,
+            self.response_method_,
+            None if isinstance(self.thresholds, str) else self.thresholds,
         )
 
     def _check_pos_label(self, classes, sample_cost):
@@ -500,6 +551,8 @@ class CostSensitiveThresholdClassifier(
             The predicted classes.
         """
         check_is_fitted(self, "estimator_")
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_cost_threshold_dask(self, "predict", X)
         scores, _ = _positive_scores(
             self.estimator_,
             check_sparse_structure(X),
@@ -525,6 +578,8 @@ class CostSensitiveThresholdClassifier(
             The inner estimator's probabilities.
         """
         check_is_fitted(self, "estimator_")
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_cost_threshold_dask(self, "predict_proba", X)
         return self.estimator_.predict_proba(check_sparse_structure(X))
 
     @available_if(_estimator_has("predict_log_proba"))
@@ -542,6 +597,8 @@ class CostSensitiveThresholdClassifier(
             The inner estimator's log-probabilities.
         """
         check_is_fitted(self, "estimator_")
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_cost_threshold_dask(self, "predict_log_proba", X)
         return self.estimator_.predict_log_proba(check_sparse_structure(X))
 
     @available_if(_estimator_has("decision_function"))
@@ -559,6 +616,8 @@ class CostSensitiveThresholdClassifier(
             The inner estimator's decision values.
         """
         check_is_fitted(self, "estimator_")
+        if is_dask_collection(X):  # per partition, lazily
+            return predict_cost_threshold_dask(self, "decision_function", X)
         return self.estimator_.decision_function(check_sparse_structure(X))
 
     def get_metadata_routing(self):

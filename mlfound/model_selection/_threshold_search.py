@@ -34,12 +34,15 @@ def _check_constraint(constraint):
     return name, float(value)
 
 
-def _cheapest_threshold(oof, cost_matrix, sample_cost, constraint, response_method):
+def _cheapest_threshold(
+    oof, cost_matrix, sample_cost, constraint, response_method, n_thresholds=None
+):
     """``(best_threshold, best_cost, cost_curve)`` on the stored out-of-fold scores.
 
     ``cost_matrix`` is the validated (2, 2) matrix, replaced by the rows of
     ``sample_cost`` when given; ``constraint`` is a checked ``(name, value)``
-    pair or None.
+    pair or None. ``n_thresholds`` (an int) restricts the candidates to the
+    scores at that many evenly spaced ranks (and "flag nothing").
     """
     if sample_cost is None:
         costs = np.ascontiguousarray(cost_matrix.reshape(1, 2, 2))
@@ -52,6 +55,8 @@ def _cheapest_threshold(oof, cost_matrix, sample_cost, constraint, response_meth
             oof["scores"], oof["order"], oof["y"], oof["weights"], costs, per_sample
         )
     )
+    if n_thresholds is not None:
+        sweep = _at_quantiles(sweep, oof["scores"][oof["order"]], n_thresholds)
     default = 0.5 if response_method == "predict_proba" else 0.0
     best = select_threshold(sweep, constraint=constraint, default=default)
     total_weight = sweep["n_pos"] + sweep["n_neg"]
@@ -66,3 +71,15 @@ def _cheapest_threshold(oof, cost_matrix, sample_cost, constraint, response_meth
         "fpr": sweep["fpr"],
     }
     return float(sweep["thresholds"][best]), float(curve_costs[best]), cost_curve
+
+
+def _at_quantiles(sweep, sorted_scores, n_thresholds):
+    """``sweep`` restricted to the cuts at ``n_thresholds`` evenly spaced ranks."""
+    n = sorted_scores.shape[0]
+    ranks = np.linspace(0, n - 1, min(n, n_thresholds)).astype(np.intp)
+    keep = np.isin(sweep["thresholds"], sorted_scores[ranks])
+    keep[0] = True
+    return {
+        key: value[keep] if isinstance(value, np.ndarray) else value
+        for key, value in sweep.items()
+    }

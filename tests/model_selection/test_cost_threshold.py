@@ -466,3 +466,28 @@ def test_custom_cv_indices_are_validated(test_index, error, match):
     cv = [(np.arange(100), np.array(test_index))]
     with pytest.raises(error, match=match):
         CostSensitiveThresholdClassifier(cv=cv).fit(X, y)
+
+
+@pytest.mark.parametrize("q", [2, 7, 50])
+def test_quantile_thresholds_in_memory_brute_force(q):
+    """thresholds=q: the cheapest of the scores at q evenly spaced ranks."""
+    X, y = make_classification(
+        n_samples=300, weights=[0.8], class_sep=0.7, random_state=3
+    )
+    model = LogisticRegression().fit(X, y)
+    cost = np.array([[0.0, 1.0], [6.0, 0.0]])
+    clf = CostSensitiveThresholdClassifier(
+        model, cv="prefit", cost_matrix=cost, thresholds=q
+    ).fit(X, y)
+    scores = np.sort(model.predict_proba(X)[:, 1])
+    candidates = np.r_[np.inf, scores[np.linspace(0, 299, q).astype(int)]]
+    costs = [
+        (cost[y, (scores_ >= t).astype(int)]).mean()
+        for t in candidates
+        for scores_ in [model.predict_proba(X)[:, 1]]
+    ]
+    assert clf.best_cost_ == pytest.approx(min(costs), rel=1e-12)
+    assert clf.best_threshold_ in candidates
+    assert clf.cost_curve_["thresholds"].size == np.unique(candidates).size
+    exact = CostSensitiveThresholdClassifier(model, cv="prefit", cost_matrix=cost)
+    assert exact.fit(X, y).best_cost_ <= clf.best_cost_
