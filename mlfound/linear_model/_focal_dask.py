@@ -21,7 +21,6 @@ to refit in memory. The other solvers (FISTA, SGD, Adam) are refused.
 """
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
@@ -30,7 +29,10 @@ from mlfound._glm._penalties import make_penalty
 from mlfound._glm._precondition import lbfgs_scale, weighted_column_sq_sums
 from mlfound._glm._solvers import minimize_lbfgs
 from mlfound.linear_model._focal_inference import _PRIVATE, _STATE
-from mlfound.linear_model._focal_weights import _class_weight_from_dict
+from mlfound.linear_model._focal_weights import (
+    _balanced_class_weights,
+    _class_weight_from_dict,
+)
 from mlfound.utils._dask import (
     compute_all,
     delayed_blocks,
@@ -219,13 +221,11 @@ def _class_weight_vector(est, counts):
         return _class_weight_from_dict(est.class_weight, est.classes_)
     if est.class_weight is None:
         return np.ones(n_classes)
-    # "balanced": the in-memory formula on one row per class weighted by its count
-    return compute_class_weight(
-        est.class_weight,
-        classes=np.arange(n_classes),
-        y=np.arange(n_classes),
-        sample_weight=counts,
-    )
+    # "balanced": the in-memory formula on one row per class weighted by its
+    # count (scikit-learn's compute_class_weight takes no sample_weight in
+    # 1.6, the supported floor)
+    counts = np.asarray(counts, dtype=np.float64)
+    return _balanced_class_weights(np.arange(n_classes), counts, n_classes)
 
 
 def _alpha_vector(est, counts):

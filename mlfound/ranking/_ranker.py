@@ -1,8 +1,10 @@
 """LinearRanker: a linear scoring model trained on pairs or lists within queries."""
 
 import numbers
+import warnings
 
 import numpy as np
+import sklearn
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -11,6 +13,7 @@ from mlfound.metrics import grouped_ndcg_score
 from mlfound.ranking._losses import LOSS_CODES, RankingObjective
 from mlfound.ranking._queries import check_relevance, group_codes, prepare_queries
 from mlfound.utils._param_validation import Interval, StrOptions, _fit_context
+from mlfound.utils._sklearn_compat import default_scoring_routes_into_pipelines
 from mlfound.utils._threads import single_threaded_blas
 
 # LambdaRank: at most this many re-rankings (each followed by an L-BFGS run
@@ -279,6 +282,8 @@ class LinearRanker(BaseEstimator):
                 "averaged over queries, each counting once. Score a subset of "
                 "the queries instead."
             )
+        if groups is None:
+            self._warn_if_requested_groups_are_missing()
         scores = self.decision_function(X)
         y = check_relevance(y, n_samples=scores.shape[0])
         codes = group_codes(groups, scores.shape[0])
@@ -290,6 +295,30 @@ class LinearRanker(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ helpers
+
+    def _warn_if_requested_groups_are_missing(self):
+        """Warn when groups were requested for score but did not arrive.
+
+        Scoring every row as one query gives a plausible but wrong NDCG,
+        so a request that was set and not met is said out loud.
+        """
+        if not sklearn.get_config()["enable_metadata_routing"]:
+            return
+        if not self.get_metadata_routing().score.requests.get("groups"):
+            return
+        message = (
+            "LinearRanker.score requested groups (set_score_request) but got "
+            "none, so all rows are scored as one query. Pass groups to the "
+            "call that scores"
+        )
+        if not default_scoring_routes_into_pipelines():
+            message += (
+                "; inside a Pipeline under GridSearchCV or cross_validate, "
+                "scikit-learn < 1.8 does not route groups to a step's score "
+                "with scoring=None: give scoring a scorer that requests groups "
+                "(make_scorer(...).set_score_request(groups=True))"
+            )
+        warnings.warn(message + ".", UserWarning, stacklevel=3)
 
     def _solve(self, objective, n_features):
         w = np.zeros(n_features)

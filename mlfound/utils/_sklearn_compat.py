@@ -6,9 +6,14 @@ function here, with the releases it bridges, so it can go when the floor
 passes them.
 """
 
+import functools
 import inspect
 
+import sklearn
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import check_scoring
+from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import MetadataRouter
 
 
 def logistic_penalty_params(l1_ratio):
@@ -37,3 +42,25 @@ def logistic_penalty_params(l1_ratio):
     if l1_ratio == 0:
         return {"penalty": "l2"}
     return {"penalty": "elasticnet", "l1_ratio": l1_ratio}
+
+
+@functools.cache
+def default_scoring_routes_into_pipelines():
+    """Whether ``scoring=None`` passes score metadata on to a Pipeline's steps.
+
+    With the default scoring, ``GridSearchCV`` and ``cross_validate`` score
+    by the estimator's own ``score``. From 1.8 on, metadata requested by a
+    step of a ``Pipeline`` (``set_score_request(groups=True)``) reaches that
+    step's ``score``; 1.6 and 1.7 copy the Pipeline's own ``score``
+    signature instead (``sample_weight`` only), so the step silently gets
+    nothing (scikit-learn pull request 31898). Asked of the scorer itself
+    rather than of the version number.
+
+    Returns
+    -------
+    routes : bool
+        True where a step's score request is honoured.
+    """
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = check_scoring(Pipeline([("step", LogisticRegression())]))
+        return isinstance(scorer.get_metadata_routing(), MetadataRouter)

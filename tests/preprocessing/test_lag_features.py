@@ -1,4 +1,4 @@
-"""LagFeatures against the pandas groupby/shift/rolling chain, and the leak."""
+"""LagFeatures against pandas (row windows) and brute force (time windows)."""
 
 import numpy as np
 import pandas as pd
@@ -40,13 +40,13 @@ def pandas_reference(
         for w in windows:
             for agg in aggs:
                 if isinstance(w, str):
-                    # the span strictly before each row's time
+                    # the span strictly before each row's time, by brute force
                     def f(s, w=w, agg=agg):
-                        t = data.loc[s.index, time_col]
-                        r = pd.Series(s.to_numpy(), index=t.to_numpy()).rolling(
-                            w, closed="left", min_periods=min_periods
-                        )
-                        return pd.Series(getattr(r, agg)().to_numpy(), index=s.index)
+                        t = data.loc[s.index, time_col].to_numpy()
+                        span = pd.Timedelta(w).to_timedelta64()
+                        values = s.to_numpy(dtype=float)
+                        r = time_window_reference(values, t, span, agg, min_periods)
+                        return pd.Series(r, index=s.index)
                 else:
 
                     def f(s, w=w, agg=agg):
@@ -61,6 +61,28 @@ def pandas_reference(
                 )
             )
     return pd.DataFrame(out, index=data.index).loc[df.index]
+
+
+def time_window_reference(values, times, span, agg, min_periods):
+    """Aggregate of the values with a time in ``[t - span, t)``, row by row.
+
+    Written out instead of pandas' ``rolling(span, closed="left")``, which
+    before pandas 2.2 lets a row see the earlier rows of its own time
+    (pandas-dev/pandas#20712) and so gives wrong references on the declared
+    floor, pandas 2.0. As in pandas, ``count`` asks ``min_periods`` of the
+    rows in the window, the other aggregations of the non-missing values.
+    """
+    out = np.full(values.shape[0], np.nan)
+    for i, t in enumerate(times):
+        window = values[(times >= t - span) & (times < t)]
+        present = window[~np.isnan(window)]
+        if agg == "count":
+            if window.size >= min_periods:
+                out[i] = present.size
+        elif present.size >= max(min_periods, 2 if agg == "std" else 1):
+            ddof = {"ddof": 1} if agg == "std" else {}
+            out[i] = getattr(np, agg)(present, **ddof)
+    return out
 
 
 @st.composite

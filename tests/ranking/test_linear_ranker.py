@@ -1,9 +1,12 @@
 """LinearRanker: ranking quality, unbiased learning from clicks, metadata routing."""
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -12,6 +15,7 @@ from mlfound.datasets import make_search_logs
 from mlfound.linear_model import FocalLossClassifier
 from mlfound.metrics import grouped_ndcg_score
 from mlfound.ranking import LinearRanker, pairwise_loss
+from mlfound.utils._sklearn_compat import default_scoring_routes_into_pipelines
 from mlfound.weighting import PositionBiasEstimator
 
 SEEDS = [0, 1, 2]
@@ -120,6 +124,10 @@ def test_fitted_coef_is_a_stationary_point_of_the_public_loss():
         np.testing.assert_allclose(grad, 0.0, atol=1e-8)
 
 
+def _ndcg_at_10(y_true, scores, groups):
+    return grouped_ndcg_score(y_true, scores, query_id=groups, k=10)
+
+
 def test_pipeline_and_grid_search_over_groups_with_metadata_routing():
     logs = make_search_logs(1_200, random_state=0)
     X, y, q = logs.X, logs.relevance, logs.query_id
@@ -128,8 +136,18 @@ def test_pipeline_and_grid_search_over_groups_with_metadata_routing():
             LinearRanker().set_fit_request(groups=True).set_score_request(groups=True)
         )
         pipe = make_pipeline(StandardScaler(), ranker)
+        if default_scoring_routes_into_pipelines():
+            scoring = None  # the ranker's own score, groups routed to it
+        else:
+            # scikit-learn < 1.8 would score the folds without their groups
+            scoring = make_scorer(
+                _ndcg_at_10, response_method="predict"
+            ).set_score_request(groups=True)
         search = GridSearchCV(
-            pipe, {"linearranker__C": [0.001, 1.0]}, cv=GroupKFold(n_splits=3)
+            pipe,
+            {"linearranker__C": [0.001, 1.0]},
+            cv=GroupKFold(n_splits=3),
+            scoring=scoring,
         )
         search.fit(X, y, groups=q)
     assert set(search.best_params_) == {"linearranker__C"}
@@ -147,6 +165,36 @@ def test_pipeline_and_grid_search_over_groups_with_metadata_routing():
         X[train], y[train]
     )
     assert not np.allclose(one_query[-1].coef_, fold[-1].coef_)
+
+
+def test_score_warns_when_requested_groups_do_not_arrive():
+    logs = make_search_logs(300, random_state=1)
+    X, y, q = logs.X, logs.relevance, logs.query_id
+    with sklearn.config_context(enable_metadata_routing=True):
+        ranker = LinearRanker().set_fit_request(groups=True)
+        ranker.set_score_request(groups=True).fit(X, y, groups=q)
+        with pytest.warns(UserWarning, match="requested groups"):
+            one_query = ranker.score(X, y)
+        assert one_query == pytest.approx(
+            grouped_ndcg_score(
+                y, ranker.decision_function(X), query_id=np.zeros(y.size), k=10
+            )
+        )
+        # the default scoring of a search over a Pipeline: groups reach the
+        # ranker's score from scikit-learn 1.8 on, and nothing is said then
+        search = GridSearchCV(
+            make_pipeline(StandardScaler(), ranker),
+            {"linearranker__C": [1.0]},
+            cv=GroupKFold(n_splits=2),
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            search.fit(X, y, groups=q)
+        said = [w for w in caught if "requested groups" in str(w.message)]
+        assert bool(said) != default_scoring_routes_into_pipelines()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LinearRanker().fit(X, y).score(X, y)  # nothing requested: one query
 
 
 def test_groups_none_is_one_query_and_labels_and_row_order_do_not_matter():
