@@ -26,6 +26,8 @@ from mlfound._kernels.strings import (
     _map_codes,
     _new_state,
     _offsets_ok,
+    _prefix_keys,
+    _resolve_ties,
 )
 
 try:  # pyarrow is optional: without it strings go through pandas or Python.
@@ -91,16 +93,19 @@ def factorize_strings(chunks):
         offsets, data, valid, bit0 = _checked_buffers(chunk)
         state = _factorize_chunk(offsets, data, valid, bit0, codes, row0, state)
         row0 += len(chunk)
-    _, _, u_offsets, u_data, n_uniques = state
+    u_offsets, u_data, n_uniques = state[3:]
     uniques = pa.LargeStringArray.from_buffers(
         n_uniques,
         pa.py_buffer(u_offsets[: n_uniques + 1]),
         pa.py_buffer(u_data[: u_offsets[n_uniques]]),
     )
     uniques.validate(full=True)  # UTF-8 of the distinct strings
-    # Arrow sorts strings by their UTF-8 bytes, which is code point order:
-    # the order of Python's str comparison (and of scikit-learn's categories).
-    order = pc.sort_indices(uniques).to_numpy().astype(np.intp)
+    # Sorted by their UTF-8 bytes, which is code point order: the order of
+    # Python's str comparison (and of scikit-learn's categories).
+    u_offsets = u_offsets[: n_uniques + 1]
+    keys = _prefix_keys(u_offsets, u_data, n_uniques)
+    order = np.argsort(keys).astype(np.intp)
+    order = _resolve_ties(order, keys[order], u_offsets, u_data)
     categories = uniques.take(order).to_numpy(zero_copy_only=False)
     return _relabel(codes, order), categories.astype(object, copy=False)
 
