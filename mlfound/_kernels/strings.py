@@ -20,7 +20,7 @@ Each string has a 64-bit *key*: a string of at most 7 bytes is its bytes
 equal exactly when their keys are; a longer string's key is its first 7
 bytes with the top byte ``0xFF``. The table is open addressing over
 power-of-two slots of two words, the key and ``tag << 32 | code + 1``
-(``0``: empty; the tag is the low half of the string's 64-bit hash). A
+(``0``: empty; the tag is the high half of the string's 64-bit hash). A
 probe reads one slot and decides a short string there; a long one is
 compared byte by byte only when key and tag both match. The result is
 exact, whatever the collisions. A column in several chunks is processed
@@ -119,16 +119,12 @@ def _new_slots(n_hint):
 def _new_state(n_hint, bytes_hint):
     """Empty table sized for about ``n_hint`` distinct strings.
 
-    ``(slots, keys, hashes, u_offsets, u_data, n_uniques)``: the slots, the
-    key and hash of each unique (to rebuild the slots when they grow) and
-    the uniques' bytes.
+    ``(slots, u_offsets, u_data, n_uniques)``: the slots and the uniques'
+    bytes.
     """
-    m = max(n_hint, 16)
     return (
         _new_slots(n_hint),
-        np.empty(m, dtype=np.uint64),
-        np.empty(m, dtype=np.uint64),
-        np.zeros(m + 1, dtype=np.int64),
+        np.zeros(max(n_hint, 16) + 1, dtype=np.int64),
         np.empty(max(bytes_hint, 64), dtype=np.uint8),
         0,
     )
@@ -141,7 +137,25 @@ def _insert_slot(slots, shift, key, h, code):
     while slots[slot, 1] != 0:
         slot = (slot + 1) & mask
     slots[slot, 0] = key
-    slots[slot, 1] = (h << np.uint64(32)) | np.uint64(code + 1)
+    slots[slot, 1] = (h & _HIGH) | np.uint64(code + 1)
+
+
+@njit
+def _grow(slots):
+    """The slots in a table of twice the size.
+
+    A slot's tag is the high half of its string's hash, which holds the
+    slot index in any table of up to 2**32 slots: the old slots are read in
+    order and land in nearly sequential new ones, without rehashing any
+    string or reading the uniques.
+    """
+    grown = np.zeros((2 * slots.shape[0], 2), dtype=np.uint64)
+    shift = _table_shift(grown.shape[0])
+    for slot in range(slots.shape[0]):
+        meta = slots[slot, 1]
+        if meta != 0:
+            _insert_slot(grown, shift, slots[slot, 0], meta, np.intp(meta & _LOW) - 1)
+    return grown
 
 
 @njit
@@ -154,7 +168,7 @@ def _probe(slots, shift, key, h, data, start, stop, k_offsets, k_data):
     merges two strings.
     """
     mask = slots.shape[0] - 1
-    tag = h << np.uint64(32)
+    tag = h & _HIGH
     long = (key & _LONG) == _LONG
     slot = np.intp(h >> shift) & mask
     while True:
@@ -173,17 +187,9 @@ def _probe(slots, shift, key, h, data, start, stop, k_offsets, k_data):
 
 
 @njit
-def _add_unique(
-    slots, keys, hashes, u_offsets, u_data, u, key, h, data, start, stop, slot
-):
+def _add_unique(slots, u_offsets, u_data, u, key, h, data, start, stop, slot):
     """Append a new string (code ``u``) to the uniques and take ``slot`` for it."""
-    if u == hashes.shape[0]:
-        grown = np.empty(2 * u, dtype=np.uint64)
-        grown[:u] = hashes
-        hashes = grown
-        grown = np.empty(2 * u, dtype=np.uint64)
-        grown[:u] = keys
-        keys = grown
+    if u + 1 == u_offsets.shape[0]:
         new_offsets = np.zeros(2 * u + 1, dtype=np.int64)
         new_offsets[: u + 1] = u_offsets[: u + 1]
         u_offsets = new_offsets
@@ -194,17 +200,11 @@ def _add_unique(
         u_data = new_data
     u_data[u_offsets[u] : end] = data[start:stop]
     u_offsets[u + 1] = end
-    keys[u] = key
-    hashes[u] = h
     slots[slot, 0] = key
-    slots[slot, 1] = (h << np.uint64(32)) | np.uint64(u + 1)
-    if 2 * (u + 1) > slots.shape[0]:
-        # Keep the load factor at most 1/2: double and reinsert.
-        slots = np.zeros((2 * slots.shape[0], 2), dtype=np.uint64)
-        shift = _table_shift(slots.shape[0])
-        for v in range(u + 1):
-            _insert_slot(slots, shift, keys[v], hashes[v], v)
-    return slots, keys, hashes, u_offsets, u_data
+    slots[slot, 1] = (h & _HIGH) | np.uint64(u + 1)
+    if 2 * (u + 1) > slots.shape[0]:  # keep the load factor at most 1/2
+        slots = _grow(slots)
+    return slots, u_offsets, u_data
 
 
 @njit
@@ -254,7 +254,7 @@ def _factorize_chunk(offsets, data, valid, bit0, codes, row0, state):
 
     ``state`` is as made by ``_new_state``; the updated state is returned.
     """
-    slots, keys, hashes, u_offsets, u_data, n_uniques = state
+    slots, u_offsets, u_data, n_uniques = state
     n = offsets.shape[0] - 1
     no_ring = np.empty((0, 2), dtype=np.uint64)
     ring = no_ring
@@ -273,14 +273,13 @@ def _factorize_chunk(offsets, data, valid, bit0, codes, row0, state):
             break
         start = np.int64(offsets[i])
         stop = np.int64(offsets[i + 1])
-        slots, keys, hashes, u_offsets, u_data = _add_unique(
-            slots, keys, hashes, u_offsets, u_data, n_uniques, key, h, data, start,
-            stop, slot,
-        )  # fmt: skip
+        slots, u_offsets, u_data = _add_unique(
+            slots, u_offsets, u_data, n_uniques, key, h, data, start, stop, slot
+        )
         codes[row0 + i] = n_uniques
         n_uniques += 1
         i += 1
-    return slots, keys, hashes, u_offsets, u_data, n_uniques
+    return slots, u_offsets, u_data, n_uniques
 
 
 @njit

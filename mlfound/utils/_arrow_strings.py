@@ -93,7 +93,7 @@ def factorize_strings(chunks):
         offsets, data, valid, bit0 = _checked_buffers(chunk)
         state = _factorize_chunk(offsets, data, valid, bit0, codes, row0, state)
         row0 += len(chunk)
-    u_offsets, u_data, n_uniques = state[3:]
+    u_offsets, u_data, n_uniques = state[1:]
     uniques = pa.LargeStringArray.from_buffers(
         n_uniques,
         pa.py_buffer(u_offsets[: n_uniques + 1]),

@@ -245,7 +245,7 @@ def test_string_kernels_resolve_hash_collisions_by_bytes(known, other):
         slots[:] = 0
         slot = (int(h) >> int(strings._table_shift(len(slots)))) & (len(slots) - 1)
         slots[slot, 0] = key
-        slots[slot, 1] = np.uint64(((int(h) & 0xFFFFFFFF) << 32) | 1)  # code 0
+        slots[slot, 1] = np.uint64((int(h) & 0xFFFFFFFF00000000) | 1)  # code 0
 
     slots = strings._build_lookup(k_off, k_data)
     claim(slots)
@@ -258,7 +258,7 @@ def test_string_kernels_resolve_hash_collisions_by_bytes(known, other):
     claim(state[0])
     codes = np.empty(2, dtype=np.int32)
     state = strings._factorize_chunk(off, data, valid, bit0, codes, 0, state)
-    u_offsets, u_data, n_uniques = state[3:]
+    u_offsets, u_data, n_uniques = state[1:]
     # ``other`` is new; ``known`` (whose own slot was emptied) is new again.
     assert codes.tolist() == [1, 2] and n_uniques == 3
     assert bytes(u_data[u_offsets[1] : u_offsets[2]]) == other.encode()
