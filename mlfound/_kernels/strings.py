@@ -12,8 +12,9 @@ those buffers directly:
   the distinct strings, not to the rows);
 - ``_lookup_chunk`` gives every row the index of its string in a table
   built from known strings only (``-1`` if absent);
-- ``_sort_order`` sorts distinct strings by their bytes (the order of
-  Python's ``str`` comparison) from fixed-width prefix keys.
+- ``_prefix_keys`` gives distinct strings fixed-width keys that sort them
+  by their bytes (the order of Python's ``str`` comparison), 7 bytes at a
+  time.
 
 Each string has a 64-bit *key*: a string of at most 7 bytes is its bytes
 (little-endian) with its length in the top byte, so two short strings are
@@ -368,53 +369,10 @@ def _prefix_key(data, start, stop, depth):
 
 
 @njit
-def _prefix_keys(u_offsets, u_data, n):
-    """The first sort key (depth 0) of each of the strings ``0..n-1``."""
-    keys = np.empty(n, dtype=np.uint64)
-    for u in range(n):
-        keys[u] = _prefix_key(u_data, u_offsets[u], u_offsets[u + 1], 0)
+def _prefix_keys(u_offsets, u_data, rows, depth):
+    """Sort keys at ``depth`` (see ``_prefix_key``) of the strings ``rows``."""
+    keys = np.empty(rows.shape[0], dtype=np.uint64)
+    for k in range(rows.shape[0]):
+        u = rows[k]
+        keys[k] = _prefix_key(u_data, u_offsets[u], u_offsets[u + 1], depth)
     return keys
-
-
-@njit
-def _resolve_ties(order, sorted_keys, u_offsets, u_data):
-    """Finish sorting strings that ``order`` sorts by their first keys only.
-
-    Byte order of UTF-8 is code point order: Python's ``str`` order, and
-    Arrow's. ``order`` sorts the strings by their 7-byte prefix keys
-    (``sorted_keys`` are those keys in that order); each run of equal keys
-    (strings that share those bytes and go on) is sorted again by the next
-    7 bytes, and so on, so a string is read about once per 7 of its bytes
-    that others share. ``order`` is updated in place.
-    """
-    n = order.shape[0]
-    # Runs of equal keys still to sort: (first, stop, depth of their keys).
-    stack = [(0, 0, 0)]
-    stack.pop()
-    _push_ties(sorted_keys, 0, n, 0, stack)
-    while len(stack):
-        a, b, depth = stack.pop()
-        depth += _SHORT
-        sub = np.empty(b - a, dtype=np.uint64)
-        for k in range(a, b):
-            u = order[k]
-            sub[k - a] = _prefix_key(u_data, u_offsets[u], u_offsets[u + 1], depth)
-        sub_order = np.argsort(sub)
-        run = order[a:b].copy()
-        for k in range(b - a):
-            order[a + k] = run[sub_order[k]]
-        _push_ties(sub[sub_order], a, b, depth, stack)
-    return order
-
-
-@njit
-def _push_ties(sorted_keys, a, b, depth, stack):
-    """Push the runs of equal keys of ``sorted_keys`` (rows ``a:b``)."""
-    k = a
-    while k < b:
-        m = k + 1
-        while m < b and sorted_keys[m - a] == sorted_keys[k - a]:
-            m += 1
-        if m - k > 1:  # equal keys: both strings go on past the window
-            stack.append((k, m, depth))
-        k = m

@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 
 pa = pytest.importorskip("pyarrow")
 
-from mlfound._kernels import strings  # noqa: E402
 from mlfound.utils import _arrow_strings  # noqa: E402
 
 # Bytes that make prefix keys tie or differ late: NUL (equal to the padding
@@ -18,10 +17,7 @@ _ALPHABET = ["a", "b", "\x00", "\x7f", "é", "€", "𝄞", "abcdefg"]
 def _sort_order(values):
     array = pa.array(values, pa.large_string())
     offsets, data, _, _ = _arrow_strings._checked_buffers(array)
-    offsets = offsets.astype(np.int64)
-    keys = strings._prefix_keys(offsets, data, len(values))
-    order = np.argsort(keys).astype(np.intp)
-    return strings._resolve_ties(order, keys[order], offsets, data)
+    return _arrow_strings._byte_order(offsets.astype(np.int64), data)
 
 
 @settings(max_examples=60, deadline=None)
