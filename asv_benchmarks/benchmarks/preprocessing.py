@@ -92,8 +92,8 @@ def _as_input(implementation, X):
 
         if type(X).__module__.startswith("polars"):
             raise NotImplementedError("category_encoders takes no polars input")
-        if isinstance(X, pd.DataFrame):
-            return X
+        if isinstance(X, pd.DataFrame):  # columns named as in make_encoder
+            return X.set_axis(range(X.shape[1]), axis=1)
 
         return pd.DataFrame(X)
     return X
@@ -277,6 +277,149 @@ def headline(n_samples=N_SAMPLES, repeats=3, peers=("sklearn",), kinds=None):
     print(f"(max RSS of this process {resource.getrusage(0).ru_maxrss / 1024:.0f} MiB)")
 
 
+# ------------------------------------------------------- string inputs
+#
+# The string columns of the workload as pandas ``string[pyarrow]``, polars
+# ``String`` and a NumPy object array, against scikit-learn and
+# category_encoders: CPU seconds (``time.process_time``) of each call,
+# interleaved in one process at one thread, best of ``repeats``; the peak of
+# each call's allocations as tracemalloc sees them (NumPy and Python
+# objects) and as pyarrow's allocator sees them (a fresh proxy pool per
+# call: tracemalloc does not see pyarrow's memory, nor polars'), and the
+# peak RSS growth of each call in a fresh process (sees every allocator);
+# the first call of the string kernels with a cold and a warm Numba cache::
+#
+#     python asv_benchmarks/benchmarks/preprocessing.py strings [n [repeats [peers]]]
+
+STRING_KINDS = ("pandas_arrow", "polars", "object")
+
+
+class FirstCallStrings(Benchmark):
+    """Seconds to import mlfound and encode 1,000 rows of string columns."""
+
+    param_names = ["numba_cache"]
+    params = (["cold", "warm"],)
+    repeat = 1
+    number = 1
+
+    def track_first_call_seconds(self, numba_cache):
+        return cold_start_seconds(_FIRST_CALL_STRINGS, cold=numba_cache == "cold")
+
+    track_first_call_seconds.unit = "seconds"
+
+
+_FIRST_CALL_STRINGS = """
+import numpy as np
+import pandas as pd
+from mlfound.preprocessing import TargetEncoder
+rng = np.random.default_rng(0)
+X = rng.integers(0, 50, (1000, 2)).astype(str).astype(object)
+y = rng.integers(0, 2, 1000)
+frame = pd.DataFrame({"a": pd.Series(X[:, 0], dtype="string[pyarrow]"),
+                      "b": pd.Series(X[:, 1], dtype="string[pyarrow]")})
+TargetEncoder(random_state=0).fit_transform(frame, y)
+TargetEncoder().fit(frame, y).transform(frame)
+"""
+
+
+def _call_peaks(func):
+    """Peak bytes of one call: (tracemalloc, pyarrow's allocator)."""
+    import tracemalloc
+
+    import pyarrow as pa
+
+    previous = pa.default_memory_pool()
+    pool = pa.proxy_memory_pool(previous)
+    pa.set_memory_pool(pool)
+    tracemalloc.start()
+    try:
+        func()
+        traced = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        pa.set_memory_pool(previous)
+    return traced, pool.max_memory()
+
+
+def string_headline(n_samples=N_SAMPLES, repeats=3, peers=None, fresh_rss=True):
+    """Print speed and memory ratios on string inputs, one thread."""
+    import importlib.util
+
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    if peers is None:
+        peers = ("sklearn",)
+        if importlib.util.find_spec("category_encoders") is not None:
+            peers += ("category_encoders",)
+    numba.set_num_threads(1)
+    mib = 2.0**-20
+    print(
+        f"# {n_samples} rows x {len(CARDINALITIES)} string columns {CARDINALITIES}, "
+        f"1 thread, CPU seconds, best of {repeats} interleaved"
+    )
+    for kind in STRING_KINDS:
+        X, y = make_data(n_samples, kind)
+        impls = ["mlfound"]
+        for peer in peers:
+            try:
+                _as_input(peer, X[:10])
+            except NotImplementedError as exc:
+                print(f"{kind:12s} {peer}: skipped ({exc})")
+                continue
+            impls.append(peer)
+        inputs = {impl: _as_input(impl, X) for impl in impls}
+        with threadpool_limits(limits=1):
+            for impl in impls:  # warm-up (JIT compile, imports)
+                make_encoder(impl).fit_transform(_as_input(impl, X[:1000]), y[:1000])
+            fitted = {impl: make_encoder(impl).fit(inputs[impl], y) for impl in impls}
+            ft = _best_times(
+                {impl: partial(_fit_transform, impl, inputs[impl], y)
+                 for impl in impls},
+                repeats,
+            )[1]  # fmt: skip
+            tr = _best_times(
+                {impl: partial(fitted[impl].transform, inputs[impl])
+                 for impl in impls},
+                repeats,
+            )[1]  # fmt: skip
+            peaks = {
+                impl: (
+                    _call_peaks(partial(_fit_transform, impl, inputs[impl], y)),
+                    _call_peaks(partial(fitted[impl].transform, inputs[impl])),
+                )
+                for impl in impls
+            }
+        for impl in impls:
+            (ft_py, ft_pa), (tr_py, tr_pa) = peaks[impl]
+            print(
+                f"{kind:12s} {impl:17s} fit_transform {ft[impl]:6.2f} s "
+                f"(tracemalloc {ft_py * mib:5.0f} MiB, pyarrow {ft_pa * mib:4.0f} MiB)"
+                f"  transform {tr[impl]:6.2f} s (tracemalloc {tr_py * mib:5.0f} MiB, "
+                f"pyarrow {tr_pa * mib:4.0f} MiB)"
+            )
+        for peer in impls[1:]:
+            print(
+                f"{kind:12s} ratio {peer}/mlfound: fit_transform "
+                f"{ft[peer] / ft['mlfound']:.1f}x, transform "
+                f"{tr[peer] / tr['mlfound']:.1f}x"
+            )
+        if fresh_rss:
+            for method in ("fit_transform", "transform"):
+                for impl in impls:
+                    rss = peak_memory_mib(impl, method, n_samples, kind)
+                    print(
+                        f"{kind:12s} peak RSS growth {method:13s} {impl:17s} "
+                        f"{rss:7.1f} MiB (fresh process)"
+                    )
+    cold = cold_start_seconds(_FIRST_CALL_STRINGS, cold=True)
+    warm = cold_start_seconds(_FIRST_CALL_STRINGS, cold=False)
+    print(
+        f"first call on string columns in a fresh process: cold Numba cache "
+        f"{cold:.2f} s, warm {warm:.2f} s (wall, imports included)"
+    )
+
+
 # ------------------------------------------------------------- lag features
 #
 # LagFeatures against the pandas chain a user writes by hand: a panel of
@@ -408,6 +551,14 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "lag":
     lag_headline(
         int(sys.argv[2]) if len(sys.argv) > 2 else N_LAG_ROWS,
         repeats=int(sys.argv[3]) if len(sys.argv) > 3 else 3,
+    )
+    sys.exit(0)
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "strings":
+    string_headline(
+        int(sys.argv[2]) if len(sys.argv) > 2 else N_SAMPLES,
+        repeats=int(sys.argv[3]) if len(sys.argv) > 3 else 3,
+        peers=tuple(sys.argv[4].split(",")) if len(sys.argv) > 4 else None,
     )
     sys.exit(0)
 

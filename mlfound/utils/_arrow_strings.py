@@ -26,6 +26,7 @@ from mlfound._kernels.strings import (
     _map_codes,
     _new_state,
     _offsets_ok,
+    _prefix_keys,
 )
 
 try:  # pyarrow is optional: without it strings go through pandas or Python.
@@ -91,18 +92,51 @@ def factorize_strings(chunks):
         offsets, data, valid, bit0 = _checked_buffers(chunk)
         state = _factorize_chunk(offsets, data, valid, bit0, codes, row0, state)
         row0 += len(chunk)
-    _, _, u_offsets, u_data, n_uniques = state
+    u_offsets, u_data, n_uniques = state[1:]
     uniques = pa.LargeStringArray.from_buffers(
         n_uniques,
         pa.py_buffer(u_offsets[: n_uniques + 1]),
         pa.py_buffer(u_data[: u_offsets[n_uniques]]),
     )
     uniques.validate(full=True)  # UTF-8 of the distinct strings
-    # Arrow sorts strings by their UTF-8 bytes, which is code point order:
-    # the order of Python's str comparison (and of scikit-learn's categories).
-    order = pc.sort_indices(uniques).to_numpy().astype(np.intp)
+    # Sorted by their UTF-8 bytes, which is code point order: the order of
+    # Python's str comparison (and of scikit-learn's categories).
+    order = _byte_order(u_offsets[: n_uniques + 1], u_data)
     categories = uniques.take(order).to_numpy(zero_copy_only=False)
     return _relabel(codes, order), categories.astype(object, copy=False)
+
+
+def _byte_order(u_offsets, u_data):
+    """Order that sorts the strings ``u_offsets``/``u_data`` by their bytes.
+
+    Byte order of UTF-8 is code point order: Python's ``str`` order, and
+    Arrow's. The strings are sorted by keys of their first 7 bytes (and how
+    many remain); the runs of equal keys (strings that share those bytes
+    and go on) are sorted within themselves by the next 7 bytes, and so on,
+    so a string is read about once per 7 bytes it shares with another.
+    """
+    keys = _prefix_keys(u_offsets, u_data, np.arange(len(u_offsets) - 1), 0)
+    order = np.argsort(keys)
+    keys = keys[order]
+    positions = np.arange(len(order))  # the positions of order still tied
+    runs = np.zeros(len(order), dtype=np.intp)
+    depth = 0
+    while True:
+        same = (keys[1:] == keys[:-1]) & (runs[1:] == runs[:-1])
+        if not same.any():
+            return order
+        tied = np.zeros(len(keys), dtype=bool)
+        tied[1:] |= same
+        tied[:-1] |= same
+        new_runs = np.cumsum(np.concatenate(([True], ~same)))
+        positions, runs = positions[tied], new_runs[tied]
+        depth += 7
+        keys = _prefix_keys(u_offsets, u_data, order[positions], depth)
+        # Runs are in increasing order: sorting by (run, key) sorts each
+        # run within itself and leaves it in place.
+        within = np.lexsort((keys, runs))
+        order[positions] = order[positions[within]]
+        keys, runs = keys[within], runs[within]
 
 
 def lookup_strings(chunks, known):

@@ -226,19 +226,26 @@ def _buffers(strings_list):
     return _arrow_strings._checked_buffers(array)
 
 
-def test_string_kernels_resolve_hash_collisions_by_bytes():
-    # A table whose only entry, "ab", claims the hash and slot of "cd": a
-    # kernel that trusted hashes would code "cd" as "ab".
+@pytest.mark.parametrize(
+    ("known", "other"),
+    [("ab", "cd"), ("abcdefg-known", "abcdefg-other")],  # short; long, same key
+)
+def test_string_kernels_resolve_hash_collisions_by_bytes(known, other):
+    # A table whose only entry, ``known``, claims the slot and hash tag of
+    # ``other`` (and, for long strings, has its key: the same first 7
+    # bytes): a kernel that trusted hashes would code ``other`` as ``known``.
     from mlfound._kernels import strings
 
-    k_off, k_data, _, _ = _buffers(["ab"])
-    off, data, valid, bit0 = _buffers(["cd", "ab"])
-    h = int(strings._hash_bytes(data, 0, 2)) % 2**64
+    k_off, k_data, _, _ = _buffers([known])
+    off, data, valid, bit0 = _buffers([other, known])
+    key, _ = strings._key_hash(k_data, 0, int(k_off[1]))
+    _, h = strings._key_hash(data, 0, int(off[1]))
 
     def claim(slots):
         slots[:] = 0
-        slot = (h >> int(strings._table_shift(len(slots)))) & (len(slots) - 1)
-        slots[slot] = np.uint64(((int(h) & 0xFFFFFFFF) << 32) | 1)  # code 0: "ab"
+        slot = (int(h) >> int(strings._table_shift(len(slots)))) & (len(slots) - 1)
+        slots[slot, 0] = key
+        slots[slot, 1] = np.uint64((int(h) & 0xFFFFFFFF00000000) | 1)  # code 0
 
     slots = strings._build_lookup(k_off, k_data)
     claim(slots)
@@ -251,8 +258,10 @@ def test_string_kernels_resolve_hash_collisions_by_bytes():
     claim(state[0])
     codes = np.empty(2, dtype=np.int32)
     state = strings._factorize_chunk(off, data, valid, bit0, codes, 0, state)
-    assert codes[0] == 1 and state[4] == 3  # "cd" is new; "ab" is new again
-    assert bytes(state[3][state[2][1] : state[2][2]]) == b"cd"
+    u_offsets, u_data, n_uniques = state[1:]
+    # ``other`` is new; ``known`` (whose own slot was emptied) is new again.
+    assert codes.tolist() == [1, 2] and n_uniques == 3
+    assert bytes(u_data[u_offsets[1] : u_offsets[2]]) == other.encode()
 
 
 def test_sliced_arrays_and_corrupt_buffers():
