@@ -3,6 +3,42 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Under pytest-xdist (`pytest -n ...`) every worker process compiles its
+# kernels into a Numba cache of its own: Numba's cache index is not safe
+# against two processes saving different signatures of one function at the
+# same moment (both may claim the same data file). This runs before any test
+# module imports mlfound, and subprocesses started by the tests inherit it.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _XDIST_WORKER:
+    from mlfound.utils._jit import cache_root
+
+    os.environ["MLFOUND_CACHE_DIR"] = os.path.join(
+        cache_root(), f"xdist-{_XDIST_WORKER}"
+    )
+
+# Tests that share a costly module fixture run in one xdist worker
+# (addopts has --dist loadgroup): the bad-input fixture runs every selected
+# public name's cases in child processes at once, and the dask tests share
+# one two-process LocalCluster. Split over workers, each would pay for it.
+BAD_INPUT_FILE = "tests/test_bad_input.py"
+
+# Marked "tooling": they check the README, the docs pages, docstrings, the
+# demo tour, where the kernel cache lives, the private scikit-learn imports
+# and the dependency floors, not a kernel's arithmetic. The kernels they run
+# are run by the kernels' own tests too, so the bounds-checked CI run
+# deselects them (-m "not tooling"); the kernel-cache tests run their
+# subprocesses without the NUMBA_ settings anyway.
+TOOLING_FILES = {
+    "tests/test_readme.py",
+    "tests/test_docs_snippets.py",
+    "tests/test_docs_checks.py",
+    "tests/test_docstrings.py",
+    "tests/test_dependency_floors.py",
+    "tests/test_private_imports.py",
+    "tests/utils/test_jit_cache.py",
+    "tests/utils/test_jit_and_tour.py",
+}
+
 # The first call of a Numba kernel compiles it (or loads it from the cache),
 # which can take longer than hypothesis' default deadline: do not count it.
 settings.register_profile(
@@ -20,8 +56,18 @@ IN_CI = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
 settings.load_profile("ci" if IN_CI else "mlfound")
 
 
+# tryfirst: xdist reads the xdist_group marks in its own hook of this name.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under CI, refuse a hypothesis test whose own settings draw at random."""
+    """Mark tooling tests, group xdist items; under CI, refuse random draws."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path in TOOLING_FILES:
+            item.add_marker(pytest.mark.tooling)
+        if item.get_closest_marker("dask") is not None:
+            item.add_marker(pytest.mark.xdist_group("dask"))
+        elif path == BAD_INPUT_FILE:
+            item.add_marker(pytest.mark.xdist_group("bad_input"))
     if not IN_CI:
         return
     random = [
