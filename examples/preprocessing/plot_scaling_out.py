@@ -1,7 +1,7 @@
 """
-==========================================================================
+===========================================================================
 Scaling out: encoding, focal, threshold and click-model fits on dask arrays
-==========================================================================
+===========================================================================
 
 A categorical click table split into partitions, as it would be on a Dask
 cluster: :class:`~mlfound.preprocessing.TargetEncoder` computes its
