@@ -3,18 +3,20 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Under pytest-xdist (`pytest -n ...`) every worker process compiles its
-# kernels into a Numba cache of its own: Numba's cache index is not safe
-# against two processes saving different signatures of one function at the
-# same moment (both may claim the same data file). This runs before any test
-# module imports mlfound, and subprocesses started by the tests inherit it.
+# Under pytest-xdist (`pytest -n ...`) the workers share one Numba cache, so
+# a kernel one worker compiled is loaded by the others: mlfound's cache locks
+# each function's index while saving (mlfound/utils/_jit.py). Where there are
+# no file locks (Windows) every worker compiles into a cache of its own. This
+# runs before any test module imports mlfound, and subprocesses started by
+# the tests inherit it.
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if _XDIST_WORKER:
-    from mlfound.utils._jit import cache_root
+    from mlfound.utils._jit import CACHE_LOCKS, cache_root
 
-    os.environ["MLFOUND_CACHE_DIR"] = os.path.join(
-        cache_root(), f"xdist-{_XDIST_WORKER}"
-    )
+    if not CACHE_LOCKS:  # pragma: no cover - Windows
+        os.environ["MLFOUND_CACHE_DIR"] = os.path.join(
+            cache_root(), f"xdist-{_XDIST_WORKER}"
+        )
 
 # Tests that share a costly module fixture run in one xdist worker
 # (addopts has --dist loadgroup): the bad-input fixture runs every selected

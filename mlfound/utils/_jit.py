@@ -42,13 +42,33 @@ time) is still read. Only this module touches Numba's private caching API
 (``numba.core.caching``); if those names change, kernels fall back to
 compiling without a cache, with a warning, and ``tests/utils/test_jit_cache.py``
 fails by name.
+
+Processes sharing one cache
+---------------------------
+Test workers, the processes of a joblib or Dask pool and two notebooks may all
+compile kernels into the same cache at once. Numba's own index is not safe
+for that: saving a signature reads the function's index, picks the first free
+data file number and writes the index back, so two processes saving two
+signatures of one function at the same moment can both pick the same number,
+and the index can then point one signature at the other's machine code. On
+POSIX systems each function's index therefore has a lock file beside it:
+saving holds it exclusively, loading holds it shared (the index is written
+before the data file, so a reader must not look in between). Where
+``fcntl`` is missing (Windows) the cache works as before, and processes that
+run at once should use separate caches (:data:`CACHE_LOCKS`).
 """
 
+import contextlib
 import hashlib
 import os
 import sys
 import threading
 import warnings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 import numba
 from numba.core import config as _numba_config
@@ -69,6 +89,10 @@ except (ImportError, AttributeError) as exc:  # pragma: no cover - numba changed
     _CACHE_API_ERROR = exc
 
 JIT_OPTIONS = {"cache": True, "nogil": True}
+
+#: Whether saving and loading hold a file lock, so that processes running at
+#: once can share one cache directory (POSIX only).
+CACHE_LOCKS = fcntl is not None
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -167,6 +191,30 @@ def _subdir_for(py_file):
     return f"{os.path.basename(source_dir)}-{digest}"
 
 
+@contextlib.contextmanager
+def _index_lock(index_path, *, shared):
+    """Hold the lock file beside one function's cache index.
+
+    Shared for reading, exclusive for writing. Without ``fcntl``, without an
+    index path (Numba changed), or where the lock file cannot be created (a
+    read-only cache, which nobody writes) nothing is locked.
+    """
+    fd = None
+    if fcntl is not None and index_path is not None:
+        try:
+            fd = os.open(index_path + ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            fd = None
+    if fd is None:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases its lock
+
+
 if _CACHE_API_ERROR is None:
 
     class _MlfoundCacheLocator(_SourceFileBackedLocatorMixin, _CacheLocator):
@@ -209,9 +257,14 @@ if _CACHE_API_ERROR is None:
 
         _impl_class = _MlfoundCacheImpl
 
+        def _locked(self, *, shared):
+            index_path = getattr(self._cache_file, "_index_path", None)
+            return _index_lock(index_path, shared=shared)
+
         def load_overload(self, sig, target_context):
             try:
-                return super().load_overload(sig, target_context)
+                with self._locked(shared=True):
+                    return super().load_overload(sig, target_context)
             except Exception as exc:  # a corrupt entry: compile instead
                 _warn_once(
                     "load",
@@ -223,7 +276,8 @@ if _CACHE_API_ERROR is None:
 
         def save_overload(self, sig, data):
             try:
-                super().save_overload(sig, data)
+                with self._locked(shared=False):
+                    super().save_overload(sig, data)
             except OSError as exc:
                 self.disable()
                 _warn_once(

@@ -1,5 +1,6 @@
 """Where mlfound's Numba cache lives, and that it never breaks an import."""
 
+import ast
 import importlib
 import os
 import pkgutil
@@ -259,3 +260,69 @@ def test_read_only_warm_cache_is_read(tmp_path):
     assert "HITS 1 MISSES 0" in second.stdout
     assert "mlfound: " not in second.stderr
     assert _cache_files(cache) == files
+
+
+# A module outside the package compiled through mlfound's njit. The
+# processes of the test below wait for the same moment, then each compiles
+# one signature, with Numba's index write slowed down so that their saves
+# overlap: without a lock, each reads the same index, claims the same data
+# file number and overwrites the others' entries.
+RACER = textwrap.dedent(
+    """
+    import os, sys, time
+    import numpy as np
+    from numba.core import caching
+    from mlfound.utils._jit import njit
+
+    @njit
+    def scaled(x):
+        return x * 3 + 1
+
+    def slow_save_index(self, overloads, _save=caching.IndexDataCacheFile._save_index):
+        time.sleep(0.5)
+        _save(self, overloads)
+
+    if __name__ == "__main__":
+        caching.IndexDataCacheFile._save_index = slow_save_index
+        dtype, go = sys.argv[1], sys.argv[2]
+        while not os.path.exists(go):
+            time.sleep(0.01)
+        out = scaled(np.arange(3, dtype=dtype))
+        print(out.dtype.str, out.tolist())
+    """
+)
+RACE_DTYPES = ["int8", "int16", "int32", "int64", "uint16", "float32", "float64"]
+
+
+@pytest.mark.skipif(not _jit.CACHE_LOCKS, reason="no file locks on this platform")
+def test_processes_compiling_at_once_share_one_cache(tmp_path):
+    (tmp_path / "racer.py").write_text(RACER)
+    cache, go = tmp_path / "cache", tmp_path / "go"
+    env = _clean_env(PYTHONPATH=f"{tmp_path}{os.pathsep}{PACKAGE_DIR.parent}")
+    env["MLFOUND_CACHE_DIR"] = str(cache)
+    run = {"env": env, "cwd": tmp_path, "stdout": subprocess.PIPE, "text": True}
+    racers = [
+        subprocess.Popen([sys.executable, "racer.py", dtype, str(go)], **run)
+        for dtype in RACE_DTYPES
+    ]
+    go.touch()
+    outputs = [p.communicate(timeout=600)[0] for p in racers]
+    assert all(p.returncode == 0 for p in racers), outputs
+    results = [ast.literal_eval(out.split(None, 1)[1]) for out in outputs]
+    assert results == [[1, 4, 7]] * len(RACE_DTYPES), outputs
+    # Every signature was saved under a data file of its own, and a new
+    # process loads each one's own machine code from the cache.
+    assert len([p for p in _cache_files(cache) if p.suffix == ".nbc"]) == 7
+    check = textwrap.dedent(
+        """
+        import numpy as np
+        from racer import scaled
+        for dtype in DTYPES:
+            out = scaled(np.arange(3, dtype=dtype))
+            print(out.dtype.str, out.tolist())
+        print("MISSES", sum(scaled.stats.cache_misses.values()))
+        """
+    ).replace("DTYPES", repr(RACE_DTYPES))
+    out = subprocess.run([sys.executable, "-c", check], timeout=600, **run)
+    assert out.returncode == 0
+    assert out.stdout.splitlines() == [*(o.strip() for o in outputs), "MISSES 0"]
