@@ -18,11 +18,9 @@ if _XDIST_WORKER:
             cache_root(), f"xdist-{_XDIST_WORKER}"
         )
 
-# Tests that share a costly module fixture run in one xdist worker
-# (addopts has --dist loadgroup): the bad-input fixture runs every selected
-# public name's cases in child processes at once, and the dask tests share
-# one two-process LocalCluster. Split over workers, each would pay for it.
-BAD_INPUT_FILE = "tests/test_bad_input.py"
+# The dask tests share one two-process LocalCluster (a module fixture) and
+# run in one xdist worker (addopts has --dist loadgroup): split over
+# workers, each would start a cluster of its own.
 
 # Marked "tooling": they check the README, the docs pages, docstrings, the
 # demo tour, where the kernel cache lives, the private scikit-learn imports
@@ -68,8 +66,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.tooling)
         if item.get_closest_marker("dask") is not None:
             item.add_marker(pytest.mark.xdist_group("dask"))
-        elif path == BAD_INPUT_FILE:
-            item.add_marker(pytest.mark.xdist_group("bad_input"))
     if not IN_CI:
         return
     random = [

@@ -23,12 +23,15 @@ fails. The few mutations that are legitimately valid are listed with their
 reason in ``BAD_INPUT_ALLOWED``; their result must then be finite and
 consistent with the input.
 
-All cases of one public name run in one child process, which writes one JSON
-line when a case starts and one when it ends: a crash fails that name's test
-and names the case that was running, instead of killing the test run (a new
-child then runs the remaining cases).
+The cases run in a child process, which writes one JSON line when a case
+starts and one when it ends: a crash fails that name's test and names the
+case that was running, instead of killing the test run (a new child then runs
+the remaining cases). Each test process keeps one child and sends it one
+public name after another, so the child's imports are paid once, and
+pytest-xdist spreads the names over its workers.
 """
 
+import contextlib
 import fnmatch
 import inspect
 import json
@@ -41,6 +44,7 @@ import time
 import traceback
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import numpy as np
@@ -60,11 +64,11 @@ from mlfound.utils._bad_input_cases import (
 )
 
 _ROOT = Path(mlfound.__file__).resolve().parent.parent
+# Seconds one public name's cases may take in the child.
 _CHILD_TIMEOUT = 300
 # Address-space limit of a child: a fit that allocates by a value in the data
 # (a dense matrix sized by the largest position) fails instead of swapping.
 _CHILD_MEMORY = 4 * 2**30
-_WORKERS = max(1, min(os.cpu_count() or 1, 2))
 _MAX_RESTARTS = 8
 
 
@@ -340,9 +344,12 @@ def _consistency_with_input(estimator, arg, value):
     return None
 
 
-def _run_child(name, out_path, first=0):
-    """Run the cases of ``name`` from number ``first`` on, one JSON line at the
-    start and at the end of each (appended to ``out_path``)."""
+def _serve():
+    """Child: run the cases of each public name named on standard input.
+
+    Each request is one line ``name<TAB>out_path<TAB>first``; the answer is
+    the line ``done`` once the cases have ended.
+    """
     warnings.simplefilter("ignore")
     try:
         import resource
@@ -353,8 +360,20 @@ def _run_child(name, out_path, first=0):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Answers go to the original standard output; whatever the cases print
+    # (Python or C code) goes to standard error and cannot be taken for one.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    for line in sys.stdin:
+        name, out_path, first = line.rstrip("\n").split("\t")
+        _run_cases(name, out_path, int(first))
+        print("done", file=answers, flush=True)
 
+
+def _cases(name):
+    """Every ``(case, names, thunk)`` of one public name."""
+    if name == _SELF_TEST:
+        return _self_test_cases()
     if name in BAD_INPUT_FITS:
         cases = _estimator_cases(name)
     else:
@@ -364,6 +383,30 @@ def _run_child(name, out_path, first=0):
         (case, None if arg is None else [arg], call)
         for case, (arg, call) in extra.items()
     ]
+    return cases
+
+
+# A name whose cases test the runner: a crash mid-way and a case after it.
+_SELF_TEST = "_runner_self_test"
+
+
+def _self_test_cases():
+    def raise_clear():
+        raise ValueError("x must be positive")
+
+    return [
+        ("valid", None, lambda: 1.0),
+        ("x:crash", ["x"], os.abort),
+        ("x:negative", ["x"], raise_clear),
+    ]
+
+
+def _run_cases(name, out_path, first=0):
+    """Run the cases of ``name`` from number ``first`` on, one JSON line at the
+    start and at the end of each (appended to ``out_path``)."""
+    import matplotlib.pyplot as plt
+
+    cases = _cases(name)
 
     with open(out_path, "a") as out:
 
@@ -424,66 +467,111 @@ def _is_clear_error(exc):
 
 
 # ---------------------------------------------------------------------------
-# Parent: one child per public name, run two at a time
+# Parent: one child per test process, reused from one public name to the next
 # ---------------------------------------------------------------------------
-def _spawn(name, tmpdir):
-    out_path = Path(tmpdir) / f"{name}.jsonl"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    )
-    env["MPLBACKEND"] = "Agg"
-    start = time.perf_counter()
-    first, crashes = 0, {}
-    # A crash ends the child: note the case it was running and start a new
-    # child at the next case, so that one crash does not hide the others.
-    for _ in range(_MAX_RESTARTS):
+class _Child:
+    """A child process that runs the cases of one public name per request."""
+
+    def __init__(self, tmpdir):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+        )
+        env["MPLBACKEND"] = "Agg"
+        # Its standard error goes to a file: read back after a crash, never a
+        # pipe that could fill up and block the child.
+        self.stderr = tempfile.TemporaryFile(mode="w+", dir=tmpdir)  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve"],
+            cwd=str(_ROOT),
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+        )
+        self.reader = ThreadPoolExecutor(1)
+
+    def run(self, name, out_path, first):
+        """Run ``name``'s cases from ``first`` on: 0, or why the child ended."""
         try:
-            proc = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), name]
-                + [str(out_path), str(first)],
-                cwd=str(_ROOT),
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=_CHILD_TIMEOUT,
-            )
-            returncode, stderr = proc.returncode, proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            returncode, stderr = "timeout", str(exc.stderr or "")
-        records = []
-        if out_path.exists():
-            with open(out_path) as f:
-                records = [json.loads(line) for line in f if line.strip()]
-        ended = {r["case"] for r in records if r["event"] == "end"}
-        unfinished = [
-            r for r in records if r["event"] == "start" and r["case"] not in ended
-        ]
-        if returncode == 0 or not unfinished:
-            break
-        crashes[unfinished[-1]["case"]] = (returncode, stderr[-2000:])
-        first = unfinished[-1]["index"] + 1
-    return {
-        "returncode": returncode,
-        "stderr": stderr[-2000:],
-        "records": records,
-        "crashes": crashes,
-        "seconds": time.perf_counter() - start,
-    }
+            self.proc.stdin.write(f"{name}\t{out_path}\t{first}\n")
+            self.proc.stdin.flush()
+            line = self.reader.submit(self.proc.stdout.readline)
+            if line.result(timeout=_CHILD_TIMEOUT) == "done\n":
+                return 0
+        except FutureTimeout:
+            self.close()
+            return "timeout"
+        except OSError:  # the child had died: its pipe is closed
+            pass
+        return self.close()
+
+    def close(self):
+        """End the child; its exit code (the end of its standard error is
+        kept in ``stderr_tail``)."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(OSError):  # a pipe the child just closed
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        returncode = self.proc.wait()
+        self.reader.shutdown(wait=True)
+        self.stderr.seek(0)
+        self.stderr_tail = self.stderr.read()[-2000:]
+        self.stderr.close()
+        return returncode
 
 
 @pytest.fixture(scope="module")
-def bad_input_results(request):
-    selected = {
-        item.callspec.params["name"]
-        for item in request.session.items
-        if getattr(item, "originalname", None) == "test_bad_input"
-        and hasattr(item, "callspec")
-    }
-    names = [n for n in _public_names() if n in selected]
-    with tempfile.TemporaryDirectory() as tmpdir, ThreadPoolExecutor(_WORKERS) as pool:
-        results = list(pool.map(lambda n: _spawn(n, tmpdir), names))
-    return dict(zip(names, results, strict=True))
+def bad_input_runner():
+    """Run a public name's cases in this test process's child (started, and
+    after a crash restarted, when needed)."""
+    child = None
+    with tempfile.TemporaryDirectory() as tmpdir:
+
+        def run(name):
+            nonlocal child
+            out_path = Path(tmpdir) / f"{name}.jsonl"
+            start = time.perf_counter()
+            first, crashes, stderr = 0, {}, ""
+            # A crash ends the child: note the case it was running and start
+            # a new child at the next case, so one crash hides no other.
+            for _ in range(_MAX_RESTARTS):
+                if child is None:
+                    child = _Child(tmpdir)
+                returncode = child.run(name, out_path, first)
+                if returncode != 0:
+                    stderr, child = child.stderr_tail, None
+                records = []
+                if out_path.exists():
+                    with open(out_path) as f:
+                        records = [json.loads(line) for line in f if line.strip()]
+                ended = {r["case"] for r in records if r["event"] == "end"}
+                unfinished = [
+                    r
+                    for r in records
+                    if r["event"] == "start" and r["case"] not in ended
+                ]
+                if returncode == 0 or not unfinished:
+                    break
+                crashes[unfinished[-1]["case"]] = (returncode, stderr)
+                first = unfinished[-1]["index"] + 1
+            return {
+                "returncode": returncode,
+                "stderr": stderr,
+                "records": records,
+                "crashes": crashes,
+                "seconds": time.perf_counter() - start,
+            }
+
+        try:
+            yield run
+        finally:
+            if child is not None:
+                child.close()
 
 
 def _allowed(name, case):
@@ -571,12 +659,25 @@ def test_every_public_name_has_a_valid_call():
 
 
 @pytest.mark.parametrize("name", _public_names())
-def test_bad_input(name, bad_input_results):
-    failures = _failures(name, bad_input_results[name])
+def test_bad_input(name, bad_input_runner):
+    failures = _failures(name, bad_input_runner(name))
     assert not failures, f"{name}: {len(failures)} failing cases\n" + "\n".join(
         failures
     )
 
 
+def test_a_crash_fails_its_case_and_the_next_cases_still_run(bad_input_runner):
+    result = bad_input_runner(_SELF_TEST)
+    failures = _failures(_SELF_TEST, result)
+    assert len(failures) == 1, failures
+    assert failures[0].startswith("x:crash: the child died ("), failures
+    assert [r["case"] for r in result["records"] if r["event"] == "end"] == [
+        "valid",
+        "x:negative",
+    ]
+    # A new child serves the next name.
+    assert not _failures("check_array_1d", bad_input_runner("check_array_1d"))
+
+
 if __name__ == "__main__":
-    _run_child(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    _serve()
