@@ -660,10 +660,14 @@ def test_every_public_name_has_a_valid_call():
 
 @pytest.mark.parametrize("name", _public_names())
 def test_bad_input(name, bad_input_runner):
-    failures = _failures(name, bad_input_runner(name))
+    result = bad_input_runner(name)
+    failures = _failures(name, result)
     assert not failures, f"{name}: {len(failures)} failing cases\n" + "\n".join(
         failures
     )
+    # Every case ran, once.
+    started = [r["case"] for r in result["records"] if r["event"] == "start"]
+    assert started == [case for case, _, _ in _cases(name)]
 
 
 def test_a_crash_fails_its_case_and_the_next_cases_still_run(bad_input_runner):
