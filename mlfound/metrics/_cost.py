@@ -28,19 +28,19 @@ __all__ = [
 # More bins than this only adds empty ones, and each costs memory.
 _MAX_BINS = 1_000_000
 
+# total_cost and expected_cost take the same arguments.
+_COST_PARAMS = {
+    "y_true": ["array-like"],
+    "y_pred": ["array-like"],
+    "cost_matrix": ["array-like", dict, None],
+    "sample_cost": ["array-like", None],
+    "sample_weight": ["array-like", None],
+    "labels": ["array-like", None],
+    "pos_label": [numbers.Real, str, "boolean", None],
+}
 
-@validate_params(
-    {
-        "y_true": ["array-like"],
-        "y_pred": ["array-like"],
-        "cost_matrix": ["array-like", dict, None],
-        "sample_cost": ["array-like", None],
-        "sample_weight": ["array-like", None],
-        "labels": ["array-like", None],
-        "pos_label": [numbers.Real, str, "boolean", None],
-    },
-    prefer_skip_nested_validation=True,
-)
+
+@validate_params(_COST_PARAMS, prefer_skip_nested_validation=True)
 def total_cost(
     y_true,
     y_pred,
@@ -114,18 +114,7 @@ def total_cost(
     return total
 
 
-@validate_params(
-    {
-        "y_true": ["array-like"],
-        "y_pred": ["array-like"],
-        "cost_matrix": ["array-like", dict, None],
-        "sample_cost": ["array-like", None],
-        "sample_weight": ["array-like", None],
-        "labels": ["array-like", None],
-        "pos_label": [numbers.Real, str, "boolean", None],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_COST_PARAMS, prefer_skip_nested_validation=True)
 def expected_cost(
     y_true,
     y_pred,

@@ -19,7 +19,6 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _num_samples,
@@ -28,19 +27,17 @@ from sklearn.utils.validation import (
     indexable,
 )
 
-from mlfound.metrics._cost import _positive_scores
 from mlfound.metrics._cost_checks import _check_cost_matrix, _check_sample_cost
 from mlfound.model_selection._cost_threshold_dask import (  # fits on dask arrays
     fit_cost_threshold_dask,
-    predict_cost_threshold_dask,
 )
+from mlfound.model_selection._cost_threshold_predict import _ThresholdPredictionMixin
 from mlfound.model_selection._held_out_scores import _held_out_scores
 from mlfound.model_selection._threshold_search import (
     _cheapest_threshold,
     _check_constraint,
 )
-from mlfound.utils._dask import any_dask, is_dask_collection
-from mlfound.utils._metaestimators import _estimator_has
+from mlfound.utils._dask import any_dask
 from mlfound.utils._param_validation import (
     HasMethods,
     Interval,
@@ -59,7 +56,7 @@ __all__ = ["CostSensitiveThresholdClassifier"]
 
 
 class CostSensitiveThresholdClassifier(
-    ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+    _ThresholdPredictionMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 ):
     """Binary classifier whose decision threshold minimizes expected cost.
 
@@ -531,94 +528,6 @@ class CostSensitiveThresholdClassifier(
                     UserWarning,
                 )
         return Bunch(estimator=Bunch(fit=fit_params), splitter=Bunch(split={}))
-
-    @property
-    def classes_(self):
-        """Class labels, sorted; ``pos_label_`` is the positive one."""
-        return self.estimator_.classes_
-
-    def predict(self, X):
-        """Predict ``pos_label_`` where its score is ``>= best_threshold_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The samples, as accepted by the inner estimator.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            The predicted classes.
-        """
-        check_is_fitted(self, "estimator_")
-        if is_dask_collection(X):  # per partition, lazily
-            return predict_cost_threshold_dask(self, "predict", X)
-        scores, _ = _positive_scores(
-            self.estimator_,
-            check_sparse_structure(X),
-            [self.response_method_],
-            self.pos_label_,
-        )
-        classes = self.classes_
-        pos = int(np.flatnonzero(classes == self.pos_label_)[0])
-        return classes[np.where(scores >= self.best_threshold_, pos, 1 - pos)]
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the inner estimator (not thresholded).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-            The inner estimator's probabilities.
-        """
-        check_is_fitted(self, "estimator_")
-        if is_dask_collection(X):  # per partition, lazily
-            return predict_cost_threshold_dask(self, "predict_proba", X)
-        return self.estimator_.predict_proba(check_sparse_structure(X))
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities from the inner estimator.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, 2)
-            The inner estimator's log-probabilities.
-        """
-        check_is_fitted(self, "estimator_")
-        if is_dask_collection(X):  # per partition, lazily
-            return predict_cost_threshold_dask(self, "predict_log_proba", X)
-        return self.estimator_.predict_log_proba(check_sparse_structure(X))
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the inner estimator (not thresholded).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            The inner estimator's decision values.
-        """
-        check_is_fitted(self, "estimator_")
-        if is_dask_collection(X):  # per partition, lazily
-            return predict_cost_threshold_dask(self, "decision_function", X)
-        return self.estimator_.decision_function(check_sparse_structure(X))
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.

@@ -30,7 +30,6 @@ pick) or one for the quantile sweep.
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
@@ -44,6 +43,7 @@ from mlfound.model_selection._distributed_sweep import (
     quantile_samples,
     quantile_sweep,
 )
+from mlfound.model_selection._held_out_scores import _check_prefit
 from mlfound.preprocessing._target_encoder_dask import row_folds
 from mlfound.utils._array_checks import check_finite_target
 from mlfound.utils._dask import (
@@ -248,17 +248,7 @@ def fit_cost_threshold_dask(est, X, y, sample_weight, sample_cost, params):
     n_passes = 1
 
     if prefit:
-        try:
-            check_is_fitted(estimator, "classes_")
-        except NotFittedError as exc:
-            raise NotFittedError(
-                "When cv='prefit', the estimator must already be fitted."
-            ) from exc
-        if not np.array_equal(estimator.classes_, classes):
-            raise ValueError(
-                f"The prefit estimator was fitted on the classes "
-                f"{estimator.classes_!r}, but y holds {classes!r}."
-            )
+        _check_prefit(estimator, classes)
         est.estimator_ = estimator
         models = [estimator]
     else:

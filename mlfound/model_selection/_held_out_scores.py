@@ -11,6 +11,25 @@ from mlfound.metrics._cost import _positive_scores
 from mlfound.utils._cv_splits import _check_cv_splits
 
 
+def _check_prefit(estimator, classes):
+    """Check that a ``cv="prefit"`` estimator is fitted on exactly ``classes``.
+
+    Shared by the in-memory and the dask fits, so that both reject an
+    unfitted or mismatched prefit model with the same message.
+    """
+    try:
+        check_is_fitted(estimator, "classes_")
+    except NotFittedError as exc:
+        raise NotFittedError(
+            "When cv='prefit', the estimator must already be fitted."
+        ) from exc
+    if not np.array_equal(estimator.classes_, classes):
+        raise ValueError(
+            f"The prefit estimator was fitted on the classes "
+            f"{estimator.classes_!r}, but y holds {classes!r}."
+        )
+
+
 def _fit_and_score(
     estimator, X, y, fit_params, train, val, methods, classes, pos_label=None
 ):
@@ -41,17 +60,7 @@ def _held_out_scores(est, estimator, X, y, routed_params, classes, pos, n_sample
     methods = est.response_method
 
     if isinstance(est.cv, str) and est.cv == "prefit":
-        try:
-            check_is_fitted(estimator, "classes_")
-        except NotFittedError as exc:
-            raise NotFittedError(
-                "When cv='prefit', the estimator must already be fitted."
-            ) from exc
-        if not np.array_equal(estimator.classes_, classes):
-            raise ValueError(
-                f"The prefit estimator was fitted on the classes "
-                f"{estimator.classes_!r}, but y holds {classes!r}."
-            )
+        _check_prefit(estimator, classes)
         est.estimator_ = estimator
         scores, method = _positive_scores(estimator, X, methods, pos)
         val_index = np.arange(n_samples)

@@ -8,7 +8,6 @@ from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlfound.utils._dask import any_dask, is_dask_collection
@@ -18,7 +17,6 @@ from mlfound.utils._param_validation import (
     _fit_context,
 )
 from mlfound.utils.validation import (
-    check_n_classes,
     check_sample_weight,
 )
 from mlfound.weighting._click_rows import ClickRows
@@ -36,7 +34,7 @@ from mlfound.weighting._position_bias_solvers import (
     _solve_scoring,
 )
 from mlfound.weighting._position_inputs import (
-    _check_clicks,
+    _check_target,
     _describe,
     _factorize_positions,
     _position_codes,
@@ -434,19 +432,7 @@ class PositionBiasEstimator(
         X, positions = _resolve_positions(
             X, positions, self.position_column, getattr(self, "feature_names_in_", None)
         )
-        if given:
-            y = _check_clicks(y)
-            self.classes_ = np.array([0, 1])
-        else:
-            # Without positions the model is a plain binary classifier.
-            y_type = type_of_target(y, input_name="y", raise_unknown=True)
-            if y_type != "binary":
-                raise ValueError(
-                    "Only binary classification is supported (clicks 0/1). "
-                    f"The type of the target is {y_type}."
-                )
-            self.classes_, y = np.unique(y, return_inverse=True)
-            check_n_classes(self.classes_)
+        self.classes_, y = _check_target(y, given)
         sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         # The statistics are sized by the distinct positions seen, never by
         # the largest one: one parameter per observed position.

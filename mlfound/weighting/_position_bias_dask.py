@@ -32,7 +32,6 @@ one for the summary's information matrices.
 import warnings
 
 import numpy as np
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from mlfound.utils._dask import (
@@ -45,11 +44,11 @@ from mlfound.utils._dask import (
     persist_all,
     sum_in_order,
 )
-from mlfound.utils.validation import check_n_classes, check_sample_weight
+from mlfound.utils.validation import check_sample_weight
 from mlfound.weighting._click_rows import ClickRows
 from mlfound.weighting._position_inputs import (
     _NO_POSITIONS_MESSAGE,
-    _check_clicks,
+    _check_target,
     _position_codes,
     _position_index,
     _resolve_positions,
@@ -297,18 +296,7 @@ def dask_click_rows(est, X, y, positions, randomized, sample_weight):
     uniques = compute_all(map_blocks_delayed(_block_uniques, [(b,) for b in blocks]))
     labels = np.unique(np.concatenate([u[0] for u in uniques]))
     distinct = np.unique(np.concatenate([u[1] for u in uniques])).astype(np.int64)
-    if given:
-        _check_clicks(labels)
-        est.classes_ = np.array([0, 1])
-    else:
-        y_type = type_of_target(labels, input_name="y", raise_unknown=True)
-        if y_type != "binary":
-            raise ValueError(
-                "Only binary classification is supported (clicks 0/1). "
-                f"The type of the target is {y_type}."
-            )
-        est.classes_ = labels
-        check_n_classes(est.classes_)
+    est.classes_, _ = _check_target(labels, given)
     est.positions_ = distinct
     est.n_positions_ = distinct.shape[0]
 

@@ -3,9 +3,10 @@
 import warnings
 
 import numpy as np
+from sklearn.utils.multiclass import type_of_target
 
 from mlfound._kernels.factorize import factorize
-from mlfound.utils.validation import check_positive_integers
+from mlfound.utils.validation import check_n_classes, check_positive_integers
 
 _NO_POSITIONS_MESSAGE = (
     "No positions were given (neither positions= in fit nor position_column): "
@@ -31,6 +32,27 @@ def _check_clicks(y):
             "the click model needs both."
         )
     return y.astype(np.int64)
+
+
+def _check_target(y, positions_given):
+    """Return ``(classes, codes)`` for the target of a position-bias fit.
+
+    With positions the target must be clicks coded 0/1 (``codes`` are the
+    clicks); without them the model is a plain binary classifier, so any two
+    labels do (``codes`` index ``classes``). The dask fit passes the distinct
+    labels of all partitions and keeps only ``classes``.
+    """
+    if positions_given:
+        return np.array([0, 1]), _check_clicks(y)
+    y_type = type_of_target(y, input_name="y", raise_unknown=True)
+    if y_type != "binary":
+        raise ValueError(
+            "Only binary classification is supported (clicks 0/1). "
+            f"The type of the target is {y_type}."
+        )
+    classes, codes = np.unique(y, return_inverse=True)
+    check_n_classes(classes)
+    return classes, codes
 
 
 def _position_index(position_column, feature_names, X):
