@@ -44,6 +44,7 @@ _LONG = np.uint64(0xFF) << np.uint64(56)  # top byte of a long string's key
 _AHEAD = 32
 _HIGH = np.uint64(0xFFFFFFFF00000000)
 _LOW = np.uint64(0xFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 
 
 @njit
@@ -64,23 +65,33 @@ def _key_hash(data, start, stop):
     key = np.uint64(0)
     for k in range(min(length, _SHORT)):
         key |= np.uint64(data[start + k]) << np.uint64(8 * k)
-    if length <= _SHORT:
+    if length > _SHORT:
+        key |= _LONG
+        # Longer strings: the bytes after the key in 8-byte words, each
+        # multiplied into the state; the last word is the 8 bytes that end
+        # the string (it may overlap the one before, which keeps every read
+        # within the string), and the length is mixed in. One flat loop and
+        # one return: with nested loops or an early return, Numba keeps an
+        # atomic reference count increment and decrement of ``data`` on
+        # every call, which cost more than hashing a short string.
+        h = key ^ np.uint64(length)
+        for w in range((length - _SHORT + 7) // 8):
+            b = min(start + _SHORT + 8 * w, stop - 8)
+            word = (
+                np.uint64(data[b])
+                | np.uint64(data[b + 1]) << np.uint64(8)
+                | np.uint64(data[b + 2]) << np.uint64(16)
+                | np.uint64(data[b + 3]) << np.uint64(24)
+                | np.uint64(data[b + 4]) << np.uint64(32)
+                | np.uint64(data[b + 5]) << np.uint64(40)
+                | np.uint64(data[b + 6]) << np.uint64(48)
+                | np.uint64(data[b + 7]) << np.uint64(56)
+            )
+            h = (((h << np.uint64(5)) | (h >> np.uint64(59))) ^ word) * _GOLDEN
+    else:
         key |= np.uint64(length) << np.uint64(56)
-        return key, _mix(key)
-    key |= _LONG
-    # Longer strings: the rest of the bytes in 8-byte words, each multiplied
-    # into the state, then the length and a final avalanche.
-    h = key
-    k = start + _SHORT
-    while k < stop:
-        word = np.uint64(0)
-        end = min(k + 8, stop)
-        for b in range(k, end):
-            word |= np.uint64(data[b]) << np.uint64(8 * (b - k))
-        h = ((h << np.uint64(5)) | (h >> np.uint64(59))) ^ word
-        h *= np.uint64(0x9E3779B97F4A7C15)
-        k = end
-    return key, _mix(h ^ np.uint64(length))
+        h = key
+    return key, _mix(h)
 
 
 @njit
