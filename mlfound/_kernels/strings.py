@@ -59,12 +59,34 @@ def _mix(h):
 
 
 @njit
+def _word(data, b):
+    """The 8 bytes ``data[b:b + 8]`` as a little-endian integer."""
+    return (
+        np.uint64(data[b])
+        | np.uint64(data[b + 1]) << np.uint64(8)
+        | np.uint64(data[b + 2]) << np.uint64(16)
+        | np.uint64(data[b + 3]) << np.uint64(24)
+        | np.uint64(data[b + 4]) << np.uint64(32)
+        | np.uint64(data[b + 5]) << np.uint64(40)
+        | np.uint64(data[b + 6]) << np.uint64(48)
+        | np.uint64(data[b + 7]) << np.uint64(56)
+    )
+
+
+@njit
 def _key_hash(data, start, stop):
     """Key and 64-bit hash of the bytes ``data[start:stop]``."""
     length = stop - start
-    key = np.uint64(0)
-    for k in range(min(length, _SHORT)):
-        key |= np.uint64(data[start + k]) << np.uint64(8 * k)
+    n = min(length, _SHORT)
+    # The key's bytes in one 8-byte read, the bytes past the string masked
+    # off: a byte loop whose length varies from row to row mispredicts its
+    # exit. The read stays within ``data``; its last 7 bytes take the loop.
+    if start + 8 <= data.shape[0]:
+        key = _word(data, start) & ((np.uint64(1) << np.uint64(8 * n)) - np.uint64(1))
+    else:
+        key = np.uint64(0)
+        for k in range(n):
+            key |= np.uint64(data[start + k]) << np.uint64(8 * k)
     if length > _SHORT:
         key |= _LONG
         # Longer strings: the bytes after the key in 8-byte words, each
@@ -77,17 +99,9 @@ def _key_hash(data, start, stop):
         h = key ^ np.uint64(length)
         for w in range((length - _SHORT + 7) // 8):
             b = min(start + _SHORT + 8 * w, stop - 8)
-            word = (
-                np.uint64(data[b])
-                | np.uint64(data[b + 1]) << np.uint64(8)
-                | np.uint64(data[b + 2]) << np.uint64(16)
-                | np.uint64(data[b + 3]) << np.uint64(24)
-                | np.uint64(data[b + 4]) << np.uint64(32)
-                | np.uint64(data[b + 5]) << np.uint64(40)
-                | np.uint64(data[b + 6]) << np.uint64(48)
-                | np.uint64(data[b + 7]) << np.uint64(56)
-            )
-            h = (((h << np.uint64(5)) | (h >> np.uint64(59))) ^ word) * _GOLDEN
+            h = (
+                ((h << np.uint64(5)) | (h >> np.uint64(59))) ^ _word(data, b)
+            ) * _GOLDEN
     else:
         key |= np.uint64(length) << np.uint64(56)
         h = key
