@@ -213,18 +213,30 @@ def _probe(slots, shift, key, h, data, start, stop, k_offsets, k_data):
 
 
 @njit
+def _copy(dst, d0, src, s0, n):
+    """``dst[d0:d0 + n] = src[s0:s0 + n]`` as a loop.
+
+    A slice assignment compiles NumPy's shape check and its error message,
+    Numba's string formatting included: about 2 s more on the first call
+    with an empty cache.
+    """
+    for k in range(n):
+        dst[d0 + k] = src[s0 + k]
+
+
+@njit
 def _add_unique(slots, u_offsets, u_data, u, key, h, data, start, stop, slot):
     """Append a new string (code ``u``) to the uniques and take ``slot`` for it."""
     if u + 1 == u_offsets.shape[0]:
         new_offsets = np.zeros(2 * u + 1, dtype=np.int64)
-        new_offsets[: u + 1] = u_offsets[: u + 1]
+        _copy(new_offsets, 0, u_offsets, 0, u + 1)
         u_offsets = new_offsets
     end = u_offsets[u] + (stop - start)
     if end > u_data.shape[0]:
         new_data = np.empty(max(2 * u_data.shape[0], end), dtype=np.uint8)
-        new_data[: u_offsets[u]] = u_data[: u_offsets[u]]
+        _copy(new_data, 0, u_data, 0, u_offsets[u])
         u_data = new_data
-    u_data[u_offsets[u] : end] = data[start:stop]
+    _copy(u_data, u_offsets[u], data, start, stop - start)
     u_offsets[u + 1] = end
     slots[slot, 0] = key
     slots[slot, 1] = (h & _HIGH) | np.uint64(u + 1)
