@@ -80,7 +80,8 @@ def _key_hash(data, start, stop):
     n = min(length, _SHORT)
     # The key's bytes in one 8-byte read, the bytes past the string masked
     # off: a byte loop whose length varies from row to row mispredicts its
-    # exit. The read stays within ``data``; its last 7 bytes take the loop.
+    # exit. The read stays within ``data``: a string that starts in the
+    # last 7 bytes of ``data`` takes the loop.
     if start + 8 <= data.shape[0]:
         key = _word(data, start) & ((np.uint64(1) << np.uint64(8 * n)) - np.uint64(1))
     else:
