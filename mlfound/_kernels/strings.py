@@ -44,6 +44,7 @@ _LONG = np.uint64(0xFF) << np.uint64(56)  # top byte of a long string's key
 _AHEAD = 32
 _HIGH = np.uint64(0xFFFFFFFF00000000)
 _LOW = np.uint64(0xFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, odd
 
 
 @njit
@@ -58,29 +59,54 @@ def _mix(h):
 
 
 @njit
+def _word(data, b):
+    """The 8 bytes ``data[b:b + 8]`` as a little-endian integer."""
+    return (
+        np.uint64(data[b])
+        | np.uint64(data[b + 1]) << np.uint64(8)
+        | np.uint64(data[b + 2]) << np.uint64(16)
+        | np.uint64(data[b + 3]) << np.uint64(24)
+        | np.uint64(data[b + 4]) << np.uint64(32)
+        | np.uint64(data[b + 5]) << np.uint64(40)
+        | np.uint64(data[b + 6]) << np.uint64(48)
+        | np.uint64(data[b + 7]) << np.uint64(56)
+    )
+
+
+@njit
 def _key_hash(data, start, stop):
     """Key and 64-bit hash of the bytes ``data[start:stop]``."""
     length = stop - start
-    key = np.uint64(0)
-    for k in range(min(length, _SHORT)):
-        key |= np.uint64(data[start + k]) << np.uint64(8 * k)
-    if length <= _SHORT:
+    n = min(length, _SHORT)
+    # The key's bytes in one 8-byte read, the bytes past the string masked
+    # off: a byte loop whose length varies from row to row mispredicts its
+    # exit. The read stays within ``data``: a string that starts in the
+    # last 7 bytes of ``data`` takes the loop.
+    if start + 8 <= data.shape[0]:
+        key = _word(data, start) & ((np.uint64(1) << np.uint64(8 * n)) - np.uint64(1))
+    else:
+        key = np.uint64(0)
+        for k in range(n):
+            key |= np.uint64(data[start + k]) << np.uint64(8 * k)
+    if length > _SHORT:
+        key |= _LONG
+        # Longer strings: the bytes after the key in 8-byte words, each
+        # multiplied into the state; the last word is the 8 bytes that end
+        # the string (it may overlap the one before, which keeps every read
+        # within the string), and the length is mixed in. One flat loop and
+        # one return: with nested loops or an early return, Numba keeps an
+        # atomic reference count increment and decrement of ``data`` on
+        # every call, which cost more than hashing a short string.
+        h = key ^ np.uint64(length)
+        for w in range((length - _SHORT + 7) // 8):
+            b = min(start + _SHORT + 8 * w, stop - 8)
+            h = (
+                ((h << np.uint64(5)) | (h >> np.uint64(59))) ^ _word(data, b)
+            ) * _GOLDEN
+    else:
         key |= np.uint64(length) << np.uint64(56)
-        return key, _mix(key)
-    key |= _LONG
-    # Longer strings: the rest of the bytes in 8-byte words, each multiplied
-    # into the state, then the length and a final avalanche.
-    h = key
-    k = start + _SHORT
-    while k < stop:
-        word = np.uint64(0)
-        end = min(k + 8, stop)
-        for b in range(k, end):
-            word |= np.uint64(data[b]) << np.uint64(8 * (b - k))
-        h = ((h << np.uint64(5)) | (h >> np.uint64(59))) ^ word
-        h *= np.uint64(0x9E3779B97F4A7C15)
-        k = end
-    return key, _mix(h ^ np.uint64(length))
+        h = key
+    return key, _mix(h)
 
 
 @njit
@@ -188,18 +214,30 @@ def _probe(slots, shift, key, h, data, start, stop, k_offsets, k_data):
 
 
 @njit
+def _copy(dst, d0, src, s0, n):
+    """``dst[d0:d0 + n] = src[s0:s0 + n]`` as a loop.
+
+    A slice assignment compiles NumPy's shape check and its error message,
+    Numba's string formatting included: about 2 s more on the first call
+    with an empty cache.
+    """
+    for k in range(n):
+        dst[d0 + k] = src[s0 + k]
+
+
+@njit
 def _add_unique(slots, u_offsets, u_data, u, key, h, data, start, stop, slot):
     """Append a new string (code ``u``) to the uniques and take ``slot`` for it."""
     if u + 1 == u_offsets.shape[0]:
         new_offsets = np.zeros(2 * u + 1, dtype=np.int64)
-        new_offsets[: u + 1] = u_offsets[: u + 1]
+        _copy(new_offsets, 0, u_offsets, 0, u + 1)
         u_offsets = new_offsets
     end = u_offsets[u] + (stop - start)
     if end > u_data.shape[0]:
         new_data = np.empty(max(2 * u_data.shape[0], end), dtype=np.uint8)
-        new_data[: u_offsets[u]] = u_data[: u_offsets[u]]
+        _copy(new_data, 0, u_data, 0, u_offsets[u])
         u_data = new_data
-    u_data[u_offsets[u] : end] = data[start:stop]
+    _copy(u_data, u_offsets[u], data, start, stop - start)
     u_offsets[u + 1] = end
     slots[slot, 0] = key
     slots[slot, 1] = (h & _HIGH) | np.uint64(u + 1)

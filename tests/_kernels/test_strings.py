@@ -78,3 +78,22 @@ def test_big_table_factorize_and_lookup_match_python():
     expected = np.array([-1 if v is None else known_index.get(v, -1) for v in rows])
     np.testing.assert_array_equal(found, expected)
     np.testing.assert_array_equal(missing, [v is None for v in rows])
+
+
+def test_string_hash_reads_every_byte_and_only_the_string():
+    # The hash of a long string reads its tail in 8-byte words, the last
+    # one ending with the string; a word misplaced by one byte would leave
+    # a byte out (two strings differing there would hash alike) or read a
+    # neighbour's bytes (one string would hash differently by position).
+    from mlfound._kernels.strings import _key_hash
+
+    rng = np.random.default_rng(0)
+    for length in range(41):
+        base = rng.integers(97, 123, length).astype(np.uint8)
+        padded = np.concatenate([[7, 7, 7], base, [9, 9, 9]]).astype(np.uint8)
+        reference = _key_hash(base, 0, length)
+        assert _key_hash(padded, 3, 3 + length) == reference
+        for pos in range(length):
+            changed = base.copy()
+            changed[pos] ^= 1
+            assert _key_hash(changed, 0, length)[1] != reference[1], (length, pos)
