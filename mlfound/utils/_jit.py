@@ -54,8 +54,9 @@ and the index can then point one signature at the other's machine code. On
 POSIX systems each function's index therefore has a lock file beside it:
 saving holds it exclusively, loading holds it shared (the index is written
 before the data file, so a reader must not look in between). Where
-``fcntl`` is missing (Windows) the cache works as before, and processes that
-run at once should use separate caches (:data:`CACHE_LOCKS`).
+``fcntl`` is missing (Windows), or a file system refuses locks, the cache
+works as before without them, and processes that run at once should use
+separate caches (:data:`CACHE_LOCKS`).
 """
 
 import contextlib
@@ -191,28 +192,52 @@ def _subdir_for(py_file):
     return f"{os.path.basename(source_dir)}-{digest}"
 
 
+# POSIX record locks (``lockf``) belong to a process: a child made by
+# ``fork`` while one is held does not inherit it, as it would a ``flock``.
+# They do not exclude the threads of one process from each other, so this
+# lock does (Numba's own compiler lock already serialises its callers).
+_index_thread_lock = threading.Lock()
+
+
+def _open_lock_file(path, *, shared):
+    """A file descriptor for the lock file, or None where it cannot be had."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        pass
+    if shared:  # another user's lock file, or a read-only cache: read only
+        try:
+            return os.open(path, os.O_RDONLY)
+        except OSError:
+            pass
+    return None
+
+
 @contextlib.contextmanager
 def _index_lock(index_path, *, shared):
     """Hold the lock file beside one function's cache index.
 
-    Shared for reading, exclusive for writing. Without ``fcntl``, without an
-    index path (Numba changed), or where the lock file cannot be created (a
-    read-only cache, which nobody writes) nothing is locked.
+    Shared for reading, exclusive for writing. Nothing is locked without
+    ``fcntl`` (Windows), without an index path (Numba changed), where the
+    lock file cannot be opened (a read-only cache, which nobody writes), or
+    where the file system refuses locks (some network file systems).
     """
-    fd = None
-    if fcntl is not None and index_path is not None:
-        try:
-            fd = os.open(index_path + ".lock", os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError:
-            fd = None
-    if fd is None:
+    if fcntl is None or index_path is None:
         yield
         return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the file releases its lock
+    with _index_thread_lock:
+        fd = _open_lock_file(index_path + ".lock", shared=shared)
+        if fd is not None:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            except OSError:  # no locks on this file system: go without
+                os.close(fd)
+                fd = None
+        try:
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)  # closing the file releases its lock
 
 
 if _CACHE_API_ERROR is None:
@@ -258,7 +283,8 @@ if _CACHE_API_ERROR is None:
         _impl_class = _MlfoundCacheImpl
 
         def _locked(self, *, shared):
-            index_path = getattr(self._cache_file, "_index_path", None)
+            cache_file = getattr(self, "_cache_file", None)
+            index_path = getattr(cache_file, "_index_path", None)
             return _index_lock(index_path, shared=shared)
 
         def load_overload(self, sig, target_context):

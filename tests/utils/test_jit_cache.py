@@ -1,6 +1,7 @@
 """Where mlfound's Numba cache lives, and that it never breaks an import."""
 
 import ast
+import errno
 import importlib
 import os
 import pkgutil
@@ -94,6 +95,8 @@ def test_numba_private_caching_api_is_still_there():
 
     assert isinstance(twice._cache, _jit._MlfoundFunctionCache)
     assert twice(3) == 6
+    # The cache lock finds the index file through these instance attributes.
+    assert isinstance(twice._cache._cache_file._index_path, str)
 
 
 def test_every_kernel_compiles_through_mlfound_njit():
@@ -326,3 +329,24 @@ def test_processes_compiling_at_once_share_one_cache(tmp_path):
     out = subprocess.run([sys.executable, "-c", check], timeout=600, **run)
     assert out.returncode == 0
     assert out.stdout.splitlines() == [*(o.strip() for o in outputs), "MISSES 0"]
+
+
+@pytest.mark.skipif(not _jit.CACHE_LOCKS, reason="no file locks on this platform")
+def test_a_file_system_without_locks_still_caches(monkeypatch, tmp_path):
+    # Some network file systems refuse locks (ENOLCK): the cache is then used
+    # without them, as before there were locks, instead of being disabled.
+    def refuse(fd, cmd):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(_jit.fcntl, "lockf", refuse)
+    monkeypatch.setenv("MLFOUND_CACHE_DIR", str(tmp_path))
+
+    @_jit.njit
+    def plus_one(x):
+        return x + 1
+
+    assert plus_one(1) == 2
+    cache_path = Path(plus_one._cache.cache_path)
+    assert cache_path.is_relative_to(tmp_path)
+    assert len(list(cache_path.glob("*.nbc"))) == 1
+    assert plus_one._cache._enabled
