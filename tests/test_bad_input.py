@@ -355,6 +355,9 @@ def _serve():
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
+        # A crash (the runner's self-test aborts on purpose) leaves no core
+        # file in the repository.
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ImportError, ValueError, OSError):
         pass
     import matplotlib
@@ -386,7 +389,8 @@ def _cases(name):
     return cases
 
 
-# A name whose cases test the runner: a crash mid-way and a case after it.
+# A name whose cases test the runner: a crash, a silent exit with code 0 and
+# a case after them.
 _SELF_TEST = "_runner_self_test"
 
 
@@ -397,6 +401,7 @@ def _self_test_cases():
     return [
         ("valid", None, lambda: 1.0),
         ("x:crash", ["x"], os.abort),
+        ("x:exit", ["x"], lambda: os._exit(0)),
         ("x:negative", ["x"], raise_clear),
     ]
 
@@ -505,7 +510,9 @@ class _Child:
             return "timeout"
         except OSError:  # the child had died: its pipe is closed
             pass
-        return self.close()
+        # Only an answer counts as success: a child that ended without one,
+        # even with exit code 0, has not run the cases.
+        return self.close() or "exit 0 without an answer"
 
     def close(self):
         """End the child; its exit code (the end of its standard error is
@@ -519,6 +526,7 @@ class _Child:
                 self.proc.kill()
         returncode = self.proc.wait()
         self.reader.shutdown(wait=True)
+        self.proc.stdout.close()
         self.stderr.seek(0)
         self.stderr_tail = self.stderr.read()[-2000:]
         self.stderr.close()
@@ -535,6 +543,7 @@ def bad_input_runner():
         def run(name):
             nonlocal child
             out_path = Path(tmpdir) / f"{name}.jsonl"
+            out_path.unlink(missing_ok=True)  # a name run again starts afresh
             start = time.perf_counter()
             first, crashes, stderr = 0, {}, ""
             # A crash ends the child: note the case it was running and start
@@ -670,17 +679,22 @@ def test_bad_input(name, bad_input_runner):
     assert started == [case for case, _, _ in _cases(name)]
 
 
-def test_a_crash_fails_its_case_and_the_next_cases_still_run(bad_input_runner):
+def test_a_crash_or_exit_fails_its_case_and_the_next_cases_still_run(bad_input_runner):
     result = bad_input_runner(_SELF_TEST)
     failures = _failures(_SELF_TEST, result)
-    assert len(failures) == 1, failures
+    assert len(failures) == 2, failures
     assert failures[0].startswith("x:crash: the child died ("), failures
+    assert failures[1].startswith("x:exit: the child died (exit 0 without"), failures
     assert [r["case"] for r in result["records"] if r["event"] == "end"] == [
         "valid",
         "x:negative",
     ]
-    # A new child serves the next name.
-    assert not _failures("check_array_1d", bad_input_runner("check_array_1d"))
+    # A new child serves the next names; a name run again starts afresh.
+    for _ in range(2):
+        result = bad_input_runner("check_array_1d")
+        assert not _failures("check_array_1d", result)
+        started = [r["case"] for r in result["records"] if r["event"] == "start"]
+        assert started == [case for case, _, _ in _cases("check_array_1d")]
 
 
 if __name__ == "__main__":
