@@ -25,10 +25,12 @@ if _XDIST_WORKER:
 # with 2 threads and 4.6 s with 1, on a busy machine). Child processes
 # inherit the setting.
 if _XDIST_WORKER:
+    from joblib import cpu_count
     from threadpoolctl import threadpool_limits
 
+    # joblib's count honours CPU affinity and container (cgroup) limits.
     _n_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    _threads = max(1, (os.cpu_count() or 1) // _n_workers)
+    _threads = max(1, cpu_count() // _n_workers)
     for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[_variable] = str(_threads)
     threadpool_limits(limits=_threads)  # BLAS may be loaded already
