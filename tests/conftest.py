@@ -6,14 +6,14 @@ from hypothesis import HealthCheck, settings
 # Under pytest-xdist (`pytest -n ...`) the workers share one Numba cache, so
 # a kernel one worker compiled is loaded by the others: mlfound's cache locks
 # each function's index while saving (mlfound/utils/_jit.py). Where there are
-# no file locks (Windows) every worker compiles into a cache of its own. This
-# runs before any test module imports mlfound, and subprocesses started by
-# the tests inherit it.
+# no file locks (Windows, or a cache on a file system that refuses them)
+# every worker compiles into a cache of its own. This runs before any test
+# module imports mlfound, and subprocesses started by the tests inherit it.
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if _XDIST_WORKER:
-    from mlfound.utils._jit import CACHE_LOCKS, cache_root
+    from mlfound.utils._jit import cache_locks_work, cache_root
 
-    if not CACHE_LOCKS:  # pragma: no cover - Windows
+    if not cache_locks_work():  # pragma: no cover - Windows, lockless mounts
         os.environ["MLFOUND_CACHE_DIR"] = os.path.join(
             cache_root(), f"xdist-{_XDIST_WORKER}"
         )

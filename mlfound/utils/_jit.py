@@ -63,6 +63,7 @@ import contextlib
 import hashlib
 import os
 import sys
+import tempfile
 import threading
 import warnings
 
@@ -165,6 +166,34 @@ def cache_key():
     )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
     return f"{version}-{digest}" + ("-boundscheck" if boundscheck else "")
+
+
+def cache_locks_work():
+    """Whether processes can share :func:`cache_root` safely right now.
+
+    True where ``fcntl`` exists and the cache's file system grants a record
+    lock on a probe file; False on Windows, on file systems that refuse
+    locks (``ENOLCK`` on some network mounts) and where the probe cannot be
+    written. Processes that run at once and see False should each use a
+    cache directory of their own (``MLFOUND_CACHE_DIR``), as the test suite's
+    workers then do.
+    """
+    if fcntl is None:
+        return False
+    root = cache_root()
+    try:
+        os.makedirs(root, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".lock-probe-", dir=root)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+        os.unlink(probe)
 
 
 def cache_dir():

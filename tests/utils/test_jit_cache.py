@@ -350,3 +350,21 @@ def test_a_file_system_without_locks_still_caches(monkeypatch, tmp_path):
     assert cache_path.is_relative_to(tmp_path)
     assert len(list(cache_path.glob("*.nbc"))) == 1
     assert plus_one._cache._enabled
+
+
+def test_the_lock_probe_sees_what_the_file_system_grants(monkeypatch, tmp_path):
+    # The test suite's xdist workers share one cache only where the probe
+    # says locks work (tests/conftest.py); the probe leaves nothing behind.
+    monkeypatch.setenv("MLFOUND_CACHE_DIR", str(tmp_path / "cache"))
+    assert _jit.cache_locks_work() is _jit.CACHE_LOCKS
+    if _jit.CACHE_LOCKS:
+
+        def refuse(fd, cmd):
+            raise OSError(errno.ENOLCK, "No locks available")
+
+        monkeypatch.setattr(_jit.fcntl, "lockf", refuse)
+        assert _jit.cache_locks_work() is False
+    assert list((tmp_path / "cache").iterdir()) == []
+    monkeypatch.setenv("MLFOUND_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    (tmp_path / "file").write_text("not a directory")
+    assert _jit.cache_locks_work() is False
