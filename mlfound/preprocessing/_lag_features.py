@@ -360,6 +360,12 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self._spec = spec
         self._time_kind = kind
         codes, n_groups, entity_of = _entity_codes(ids, n)
+        # the counting sort indexes its arrays with the codes, unchecked
+        if n and not (codes.min() >= 0 and codes.max() < n_groups <= n):
+            raise RuntimeError(
+                f"LagFeatures computed entity codes outside [0, {n_groups}); "
+                f"please report this with the dtype of the id column."
+            )
         by_time = times is not None
         order, sorted_times, seg_starts, seg_groups = _group_time_order(
             codes, n_groups, times if by_time else np.zeros(0, np.int64), by_time

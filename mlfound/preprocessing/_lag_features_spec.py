@@ -298,9 +298,19 @@ def read_times(X, j):
 
 
 def read_ids(X, j):
-    """The id column's values, checked for missing ones."""
+    """The id column's values, checked for missing ones.
+
+    Numbers come back in native byte order and at full width (int64, uint64
+    or float64): narrow integers would wrap when the entity codes are
+    computed as ``id - min``, and pandas cannot index float16.
+    """
     col = column(X, j)
     values = col.to_numpy() if hasattr(col, "to_numpy") else np.asarray(col)
+    kind = values.dtype.kind
+    if kind in "iuf":
+        values = values.astype({"i": np.int64, "u": np.uint64, "f": np.float64}[kind])
+    elif not values.dtype.isnative:
+        values = values.astype(values.dtype.newbyteorder("="))
     missing = pd.isna(values)
     if np.any(missing):
         raise ValueError(

@@ -473,3 +473,29 @@ def test_lags_equal_pandas_for_extreme_ids_and_exact_integer_times(ids, time_kin
         est.fit_transform(pd.concat([df[~later], df[later]]))[(~later).sum() :],
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize(
+    "id_dtype", [np.int8, np.int16, np.uint8, ">i8", ">f8", np.float16, np.float32]
+)
+def test_id_column_of_any_numeric_dtype_gives_the_int64_result(id_dtype):
+    # Narrow integers wrapped when the entity codes were computed as
+    # id - min (int8 ids -128..127 gave a negative code, which the counting
+    # sort used as an index); big-endian ids failed in pandas, and float16
+    # ids fitted but could not be looked up in transform.
+    low = 0 if np.dtype(id_dtype).kind == "u" else -128
+    ids = np.repeat(np.arange(low, low + 256), 2)
+    if np.dtype(id_dtype).itemsize == 2 and np.dtype(id_dtype).kind == "i":
+        ids = np.repeat(np.arange(-20000, 20000, 157), 2)  # span > 2**15
+    X = np.c_[ids, np.arange(ids.size, dtype=np.float64)]
+    params = {"lags": (1, 2), "id_column": 0, "fill_value": -1.0}
+    expected_model = LagFeatures(**params)
+    expected = expected_model.fit_transform(X)
+    X_cast = pd.DataFrame({0: ids.astype(id_dtype), 1: X[:, 1]})
+    model = LagFeatures(**params)
+    np.testing.assert_array_equal(model.fit_transform(X_cast), expected)
+    np.testing.assert_array_equal(model.entities_, expected_model.entities_)
+    X_next = X_cast.iloc[::2]
+    np.testing.assert_array_equal(
+        model.transform(X_next), expected_model.transform(X[::2])
+    )
