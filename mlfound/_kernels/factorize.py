@@ -195,6 +195,18 @@ def _dense_width(vmin, vmax, n):
     return width if width <= max(4 * n, 1 << 16) else None
 
 
+def native(values):
+    """``values`` in the machine's byte order (copied only if it was not).
+
+    The dtype checks below (``== np.uint64``) and the kernels, which read
+    the raw bytes, assume native order: a big-endian array would pass as
+    something else, or be read as wrong numbers.
+    """
+    if values.dtype.isnative:
+        return values
+    return values.astype(values.dtype.newbyteorder("="))
+
+
 def factorize(values):
     """Sorted uniques and codes of a numeric 1-d array, in linear time.
 
@@ -222,7 +234,7 @@ def factorize(values):
     >>> uniques
     array([10, 20, 30])
     """
-    values = np.ascontiguousarray(values)
+    values = native(np.ascontiguousarray(values))
     if values.ndim != 1:
         raise ValueError(f"values must be 1-d, got shape {values.shape}.")
     if values.shape[0] == 0:
@@ -281,8 +293,8 @@ def lookup(values, categories):
     >>> lookup(np.array([2.0, 5.0, np.nan, 1.0]), np.array([1.0, 2.0, 3.0]))
     array([ 1, -1, -1,  0], dtype=int32)
     """
-    values = np.ascontiguousarray(values)
-    categories = np.asarray(categories)
+    values = native(np.ascontiguousarray(values))
+    categories = native(np.asarray(categories))
     if values.dtype.kind in "iub" and categories.dtype.kind in "iub":
         if categories.shape[0] == 0 or values.shape[0] == 0:
             return np.full(values.shape[0], -1, dtype=np.int32)

@@ -611,3 +611,30 @@ def test_user_categories_with_repeats_or_inner_missing_raise():
         TargetEncoder(categories=[["a", "a", "b"]]).fit(X, y)
     with pytest.raises(ValueError, match=r"categories\[0\]: a missing value"):
         TargetEncoder(categories=[["a", None, "b"]]).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [">u8", ">i8", ">i4", ">f8", ">f4"])
+@pytest.mark.parametrize("given_categories", [False, True])
+def test_big_endian_columns_encode_as_native_ones(dtype, given_categories):
+    # A big-endian uint64 column failed the `dtype == np.uint64` checks and
+    # was cast to int64: values above 2**63 - 1 wrapped, categories_ came out
+    # negative and transform saw every row as unknown.
+    codes = np.arange(40) % 4
+    native_dtype = np.dtype(dtype).newbyteorder("=")
+    base = native_dtype.type(2**63 if dtype == ">u8" else 5)
+    native = (codes.astype(native_dtype) + base)[:, None]
+    y = (codes >= 2).astype(int)
+    params = {"cv": 2, "random_state": 0}
+    if given_categories:
+        params["categories"] = [np.unique(native).astype(dtype)]
+    expected = TargetEncoder(**params).fit(native, y)
+    swapped = TargetEncoder(**params).fit(native.astype(dtype), y)
+    np.testing.assert_array_equal(swapped.categories_[0], expected.categories_[0])
+    assert swapped.categories_[0].dtype.isnative
+    np.testing.assert_array_equal(
+        swapped.transform(native.astype(dtype)), expected.transform(native)
+    )
+    np.testing.assert_array_equal(
+        TargetEncoder(**params).fit_transform(native.astype(dtype), y),
+        TargetEncoder(**params).fit_transform(native, y),
+    )
