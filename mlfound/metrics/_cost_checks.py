@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+from mlfound.utils._array_checks import as_real_float64
+
 _DICT_KEYS = {"tn": (0, 0), "fp": (0, 1), "fn": (1, 0), "tp": (1, 1)}
 
 
@@ -33,13 +35,12 @@ def _check_cost_matrix(
                 raise TypeError(f"{name}[{key!r}] must be a number, got {value!r}.")
             matrix[_DICT_KEYS[key]] = value
     else:
-        try:
-            matrix = np.asarray(cost_matrix, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"{name} must be a square array-like of numbers or a dict like "
-                f"{{'fp': 1, 'fn': 50}}; got {cost_matrix!r}."
-            ) from exc
+        matrix = as_real_float64(
+            cost_matrix,
+            name=name,
+            what="real numbers (a square array-like, or a dict like "
+            "{'fp': 1, 'fn': 50})",
+        )
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] < 2:
         raise ValueError(
             f"{name} must be a square (K, K) matrix indexed [true][pred]; got "
@@ -73,10 +74,7 @@ def _check_cost_values(costs, *, name):
 
 def _check_sample_cost(sample_cost, n_samples, n_classes=2, *, name="sample_cost"):
     """Validate per-sample cost matrices of shape ``(n_samples, K, K)``."""
-    try:
-        costs = np.asarray(sample_cost, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric array.") from exc
+    costs = as_real_float64(sample_cost, name=name)
     expected = (n_samples, n_classes, n_classes)
     if costs.shape != expected:
         if costs.ndim == 3 and costs.shape[1:] == expected[1:]:
@@ -116,12 +114,7 @@ def _check_weights(sample_weight, n_samples):
     Two passes (a sum and a minimum) rather than an ``isfinite`` mask: a
     scorer may run on large folds at many thresholds.
     """
-    try:
-        weights = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"sample_weight must hold numbers, got {np.asarray(sample_weight).dtype}."
-        ) from exc
+    weights = as_real_float64(sample_weight, name="sample_weight")
     if weights.ndim == 0:
         weights = np.full(n_samples, float(weights))
     if weights.shape != (n_samples,):

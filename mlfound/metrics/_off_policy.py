@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from mlfound.utils._array_checks import as_real_float64
 from mlfound.utils._param_validation import Interval, validate_params
 from mlfound.utils.validation import check_probabilities
 
@@ -30,14 +31,7 @@ def _as_1d(values, name):
 
 def _finite_1d(values, name):
     """``values`` as a finite 1-d float64 array; errors name the argument."""
-    values = _as_1d(values, name)
-    try:
-        values = values.astype(np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must hold numbers, got an array of dtype {values.dtype} "
-            f"(e.g. {values[:3].tolist()!r})."
-        ) from None
+    values = as_real_float64(_as_1d(values, name), name=name, error=ValueError)
     n_bad = values.size - np.count_nonzero(np.isfinite(values))
     if n_bad:
         raise ValueError(

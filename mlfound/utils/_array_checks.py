@@ -5,7 +5,45 @@ checks build on these, and :mod:`mlfound.utils.validation` re-exports the
 public ones.
 """
 
+import numbers
+
 import numpy as np
+
+# dtype kinds a float64 cast would change silently: complex numbers lose their
+# imaginary part, datetimes and timedeltas become counts of their unit, and
+# strings are parsed as numbers.
+_NOT_REAL = {
+    "c": "complex numbers",
+    "m": "timedeltas",
+    "M": "datetimes",
+    "U": "strings",
+    "S": "bytes",
+}
+
+
+def as_real_float64(values, *, name, what="real numbers", error=TypeError):
+    """``values`` as a float64 array; refuses input that the cast would change.
+
+    Arrays of complex numbers, datetimes, timedeltas and strings, and object
+    arrays holding anything but real numbers (a string, a complex number,
+    ``None``), raise ``error`` naming the argument, instead of the cast
+    dropping an imaginary part or reading a date as a count of days.
+    """
+    arr = np.asarray(values)
+    kind = arr.dtype.kind
+    if kind in _NOT_REAL:
+        raise error(
+            f"{name} must hold {what}, got an array of {_NOT_REAL[kind]} "
+            f"(dtype {arr.dtype})."
+        )
+    if kind == "O":
+        odd = next((v for v in arr.flat if not isinstance(v, numbers.Real)), None)
+        if odd is not None:
+            raise error(f"{name} must hold {what}, got {odd!r} ({type(odd).__name__}).")
+    try:
+        return arr.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise error(f"{name} must hold {what}, got dtype {arr.dtype}: {exc}") from None
 
 
 def check_finite_target(y, *, name="y"):

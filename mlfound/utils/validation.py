@@ -10,7 +10,13 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
-from mlfound.utils._array_checks import check_array_1d, check_finite_target
+from mlfound.utils._array_checks import (
+    as_real_float64 as _as_real_float64,
+)
+from mlfound.utils._array_checks import (
+    check_array_1d,
+    check_finite_target,
+)
 from mlfound.utils._ordinal_target import check_ordinal_target, ordinal_categories
 from mlfound.utils._sparse_structure import check_sparse_structure
 
@@ -61,6 +67,10 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
     """
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         from sklearn.utils.validation import _num_samples
+
+        if np.asarray(sample_weight).dtype.kind not in "fiub":
+            # scikit-learn's helper would read datetimes as numbers
+            sample_weight = _as_real_float64(sample_weight, name="sample_weight")
 
         try:
             n_weights = _num_samples(sample_weight)
@@ -336,13 +346,9 @@ def check_probabilities(p, *, name, allow_zero=False):
     >>> check_probabilities([0.5, 1.0], name="propensity")
     array([0.5, 1. ])
     """
-    try:
-        arr = np.asarray(p, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must hold probabilities (numbers in (0, 1]), but it could "
-            f"not be converted to float64: {exc}"
-        ) from None
+    arr = _as_real_float64(
+        p, name=name, what="probabilities (numbers in (0, 1])", error=ValueError
+    )
     low_ok = arr >= 0 if allow_zero else arr > 0
     ok = low_ok & (arr <= 1)
     if not np.all(ok):

@@ -274,7 +274,11 @@ _Y = np.array([0, 1, 1, 0])
         ({"sample_weight": [1, -1, 1, 1]}, ValueError, "sample_weight"),
         ({"sample_weight": [0, 0, 0, 0]}, ValueError, "(?i)sample.weight"),
         ({"sample_weight": [1, 1]}, ValueError, "sample_weight"),
-        ({"sample_weight": ["a"] * 4}, TypeError, "sample_weight must hold numbers"),
+        (
+            {"sample_weight": ["a"] * 4},
+            TypeError,
+            "sample_weight must hold real numbers",
+        ),
         (
             {"sample_cost": np.full((4, 2, 2), np.nan)},
             ValueError,

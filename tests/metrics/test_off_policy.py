@@ -130,7 +130,7 @@ def test_bad_propensities_and_rewards_name_the_argument(func):
             func([1, 0], bad, [0.5, 0.5])
         with pytest.raises(ValueError, match="target_propensity"):
             func([1, 0], [0.5, 0.5], bad)
-    with pytest.raises(ValueError, match="rewards must hold numbers"):
+    with pytest.raises(ValueError, match="rewards must hold real numbers"):
         func(["x", "y"], [0.5, 0.5], [0.5, 0.5])
     with pytest.raises(ValueError, match="rewards contains NaN"):
         func([1, np.nan], [0.5, 0.5], [0.5, 0.5])

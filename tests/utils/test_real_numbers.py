@@ -1,0 +1,139 @@
+"""Arguments read as real numbers refuse what a float64 cast would change.
+
+``np.asarray(x, dtype=np.float64)`` drops the imaginary part of complex
+numbers (with only a warning), reads datetimes and timedeltas as counts of
+their unit and parses strings: each of these must raise an error naming the
+argument instead. Object arrays of real numbers stay accepted.
+"""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from mlfound.metrics import (
+    doubly_robust_value,
+    expected_cost,
+    ips_value,
+    make_cost_scorer,
+    snips_value,
+    total_cost,
+)
+from mlfound.model_selection import BayesMinimumRiskClassifier
+from mlfound.ordinal import OrdinalCutPointClassifier
+from mlfound.utils.validation import check_probabilities, check_sample_weight
+from mlfound.weighting import IPSReweighter
+
+Y_TRUE = np.array([0, 1, 0, 1, 1, 0])
+Y_PRED = np.array([0, 0, 1, 1, 1, 0])
+REWARDS = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+PROPENSITY = np.array([0.5, 0.5, 0.25, 1.0, 0.75, 0.5])
+COSTS = np.array([[0.0, 1.0], [5.0, 0.0]])
+
+# (call taking the argument's value, argument name, a valid value)
+CALLS = {
+    "ips_value rewards": (
+        lambda v: ips_value(v, PROPENSITY, PROPENSITY),
+        "rewards",
+        REWARDS,
+    ),
+    "ips_value behavior_propensity": (
+        lambda v: ips_value(REWARDS, v, PROPENSITY),
+        "behavior_propensity",
+        PROPENSITY,
+    ),
+    "snips_value target_propensity": (
+        lambda v: snips_value(REWARDS, PROPENSITY, v),
+        "target_propensity",
+        PROPENSITY,
+    ),
+    "doubly_robust_value estimated_rewards": (
+        lambda v: doubly_robust_value(
+            REWARDS,
+            PROPENSITY,
+            PROPENSITY,
+            estimated_rewards=v,
+            estimated_target_value=REWARDS / 3,
+        ),
+        "estimated_rewards",
+        REWARDS / 2,
+    ),
+    "expected_cost cost_matrix": (
+        lambda v: expected_cost(Y_TRUE, Y_PRED, cost_matrix=v),
+        "cost_matrix",
+        COSTS,
+    ),
+    "total_cost sample_weight": (
+        lambda v: total_cost(Y_TRUE, Y_PRED, cost_matrix=COSTS, sample_weight=v),
+        "sample_weight",
+        np.arange(1.0, 7.0),
+    ),
+    "make_cost_scorer cost_matrix": (
+        lambda v: make_cost_scorer(v)._kwargs["cost_matrix"],
+        "cost_matrix",
+        COSTS,
+    ),
+    "OrdinalCutPointClassifier loss": (
+        lambda v: (
+            OrdinalCutPointClassifier(loss=v)
+            .fit(np.arange(12.0)[:, None], np.arange(12) % 2)
+            .cut_points_
+        ),
+        "loss",
+        COSTS,
+    ),
+    "BayesMinimumRiskClassifier.predict sample_cost": (
+        lambda v: (
+            BayesMinimumRiskClassifier(LogisticRegression())
+            .fit(np.arange(6.0)[:, None], Y_TRUE)
+            .predict(np.arange(6.0)[:, None], sample_cost=v)
+        ),
+        "sample_cost",
+        np.repeat(COSTS[None], 6, axis=0),
+    ),
+    "check_probabilities p": (
+        lambda v: check_probabilities(v, name="propensity"),
+        "propensity",
+        PROPENSITY,
+    ),
+    "check_sample_weight sample_weight": (
+        lambda v: check_sample_weight(v, np.zeros((6, 1))),
+        "sample_weight",
+        np.arange(1.0, 7.0),
+    ),
+    "IPSReweighter propensity": (
+        lambda v: (
+            IPSReweighter(LogisticRegression(), propensity=v)
+            .fit(np.arange(6.0)[:, None], Y_TRUE, positions=np.arange(1, 7))
+            .predict_proba(np.arange(6.0)[:, None])
+        ),
+        "propensity",
+        PROPENSITY,
+    ),
+}
+
+NOT_REAL = {
+    "complex": lambda v: v + 0.5j,
+    "complex, zero imaginary part": lambda v: v.astype(np.complex128),
+    "datetime64": lambda v: v.astype(np.int64).astype("datetime64[D]"),
+    "timedelta64": lambda v: v.astype(np.int64).astype("timedelta64[s]"),
+    "strings": lambda v: v.astype(str),
+    "objects with a string": lambda v: np.array([*v.ravel()[:-1], "1"], object),
+}
+
+
+@pytest.mark.parametrize("mutation", NOT_REAL)
+@pytest.mark.parametrize("call", CALLS)
+def test_not_real_numbers_are_refused_naming_the_argument(call, mutation):
+    func, name, valid = CALLS[call]
+    value = NOT_REAL[mutation](valid)
+    if mutation == "objects with a string":
+        value = value.reshape(valid.shape)
+    with pytest.raises((TypeError, ValueError), match=name):
+        func(value)
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_object_arrays_of_real_numbers_are_read_as_floats(call):
+    func, _, valid = CALLS[call]
+    as_objects = np.array(valid.tolist(), dtype=object)
+    np.testing.assert_array_equal(np.asarray(func(as_objects)), np.asarray(func(valid)))
