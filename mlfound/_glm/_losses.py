@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mlfound._glm import _focal_fast as _fast
+from mlfound.utils._array_checks import native_byte_order
 
 # Below this many stored values per thread, threads cost more than they save.
 _MIN_WORK_PER_THREAD = 200_000
@@ -33,6 +34,10 @@ def _as_kernel_X(X):
     """C-ordered dense array or a canonical CSR matrix, dtype kept."""
     if sp.issparse(X):
         X = sp.csr_matrix(X) if X.format != "csr" else X
+        parts = (X.data, X.indices, X.indptr)
+        if not all(part.dtype.isnative for part in parts):
+            # Numba compiles for native byte order only
+            X = sp.csr_matrix(tuple(map(native_byte_order, parts)), shape=X.shape)
         if not X.has_canonical_format:
             X = X.copy()
             X.sum_duplicates()

@@ -22,6 +22,7 @@ table when pandas is installed.
 import numpy as np
 
 from mlfound._kernels.prefetch import prefetch, prefetch_distance
+from mlfound.utils._array_checks import native_byte_order as native
 from mlfound.utils._jit import njit
 
 
@@ -193,18 +194,6 @@ _INT64_MAX = np.iinfo(np.int64).max
 def _dense_width(vmin, vmax, n):
     width = int(vmax) - int(vmin) + 1
     return width if width <= max(4 * n, 1 << 16) else None
-
-
-def native(values):
-    """``values`` in the machine's byte order (copied only if it was not).
-
-    The dtype checks below (``== np.uint64``) and the kernels, which read
-    the raw bytes, assume native order: a big-endian array would pass as
-    something else, or be read as wrong numbers.
-    """
-    if values.dtype.isnative:
-        return values
-    return values.astype(values.dtype.newbyteorder("="))
 
 
 def factorize(values):

@@ -21,6 +21,18 @@ _NOT_REAL = {
 }
 
 
+def native_byte_order(values):
+    """``values`` in the machine's byte order (copied only if it was not).
+
+    Dtype checks such as ``dtype == np.uint64`` and the kernels, which read
+    raw bytes, assume native order: a big-endian array would pass as
+    something else, be read as wrong numbers, or fail to compile.
+    """
+    if values.dtype.isnative:
+        return values
+    return values.astype(values.dtype.newbyteorder("="))
+
+
 def as_real_float64(values, *, name, what="real numbers", error=TypeError):
     """``values`` as a float64 array; refuses input that the cast would change.
 

@@ -15,7 +15,8 @@ import numbers
 
 import numpy as np
 
-from mlfound._kernels.factorize import _relabel, factorize, lookup, native
+from mlfound._kernels.factorize import _relabel, factorize, lookup
+from mlfound.utils._array_checks import native_byte_order as native
 from mlfound.utils._arrow_strings import (
     arrow_column,
     examples,

@@ -834,3 +834,23 @@ def test_max_iter_zero_matches_logistic_regression_semantics():
         model = FocalLossClassifier(gamma=0.0, max_iter=0).fit(X, y)
     assert model.n_iter_.tolist() == reference.n_iter_.tolist() == [0]
     np.testing.assert_array_equal(model.coef_, reference.coef_)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "fista", "sgd"])
+def test_big_endian_sparse_index_arrays_fit_like_native_ones(solver):
+    # scikit-learn converts a CSR matrix's data to native float64 but keeps
+    # its index arrays: big-endian ones reached the kernels, which Numba
+    # cannot compile for.
+    rng = np.random.default_rng(0)
+    X = sp.random(80, 5, density=0.5, format="csr", random_state=1)
+    y = (rng.uniform(size=80) < 0.4).astype(int)
+    swapped = X.copy()
+    swapped.indices = X.indices.astype(X.indices.dtype.newbyteorder(">"))
+    swapped.indptr = X.indptr.astype(X.indptr.dtype.newbyteorder(">"))
+    params = {"solver": solver, "random_state": 0, "max_iter": 50}
+    expected = FocalLossClassifier(**params).fit(X, y)
+    model = FocalLossClassifier(**params).fit(swapped, y)
+    np.testing.assert_array_equal(model.coef_, expected.coef_)
+    np.testing.assert_array_equal(
+        model.predict_proba(swapped), expected.predict_proba(X)
+    )
