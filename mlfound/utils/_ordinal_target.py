@@ -129,10 +129,14 @@ def check_ordinal_target(
             # their range is small (one pass instead of a sort)
             low, high = int(y.min()), int(y.max())
             if high - low <= 4 * y.shape[0] + 1024:
-                # subtract in y's own dtype: exact, and the difference fits
-                # int64 (a cast first would wrap uint64 values above 2**63)
-                shifted = (y - y.min()).astype(np.int64)
+                # subtract at 64 bits, keeping the sign: the difference is
+                # small, so the result is exact (in int8 it would wrap, and a
+                # cast of uint64 values above 2**63 to int64 would too)
+                wide = y.astype(np.uint64 if y.dtype.kind == "u" else np.int64)
+                shifted = (wide - wide.min()).astype(np.int64)
                 present = np.bincount(shifted, minlength=high - low + 1) > 0
+                # offsets in y's dtype, so that uint64 stays integer; narrow
+                # dtypes wrap in the sum, to the exact label, which fits
                 classes = y.min() + np.flatnonzero(present).astype(y.dtype)
                 lookup = np.cumsum(present) - 1
                 return classes, lookup[shifted]

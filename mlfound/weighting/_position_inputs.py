@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
 from mlfound._kernels.factorize import factorize
+from mlfound.utils._array_checks import as_real_float64
 from mlfound.utils.validation import check_n_classes, check_positive_integers
 
 _NO_POSITIONS_MESSAGE = (
@@ -20,8 +21,12 @@ def _check_clicks(y):
     y = np.asarray(y)
     if y.dtype == np.bool_:
         y = y.astype(np.int64)
-    if y.dtype.kind not in "iuf" or not np.all((y == 0) | (y == 1)):
-        values = [v.item() for v in np.unique(y)[:5]]
+    if y.dtype.kind not in "iuf":  # e.g. an object column of 0/1 ints
+        y = as_real_float64(
+            y, name="y", what="clicks coded 0 (no click) or 1 (click)", error=ValueError
+        )
+    if not np.all((y == 0) | (y == 1)):
+        values = np.unique(y)[:5].tolist()
         raise ValueError(
             f"y must hold clicks coded 0 (no click) or 1 (click) when positions "
             f"are given; got values {values}. Recode the target as 0/1."

@@ -6,6 +6,7 @@ from mlfound.utils._cv_splits import _check_cv_splits
 from mlfound.utils.validation import (
     check_finite_target,
     check_n_classes,
+    check_ordinal_target,
     check_positive_integers,
     check_probabilities,
     check_sample_weight,
@@ -252,3 +253,17 @@ def test_check_cv_splits_materialises_validates_and_compacts():
 def test_check_cv_splits_rejects(splits, kwargs, error, match):
     with pytest.raises(error, match=match):
         _check_cv_splits(splits, 3, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint8, np.uint16])
+def test_ordinal_codes_of_narrow_integer_labels_spanning_their_range(dtype):
+    # The labels were shifted by their minimum in their own dtype, which
+    # wraps in int8 (100 - (-100) = -56) into a negative bincount index.
+    info = np.iinfo(dtype)
+    y = np.array([info.min, info.max, 0 if info.min < 0 else 7, info.max, info.min])
+    classes, codes = check_ordinal_target(y.astype(dtype))
+    expected_classes, expected_codes = check_ordinal_target(y.astype(np.int64))
+    assert classes.dtype == dtype
+    np.testing.assert_array_equal(classes.astype(np.int64), expected_classes)
+    np.testing.assert_array_equal(codes, expected_codes)
+    np.testing.assert_array_equal(codes, [0, 2, 1, 2, 0])

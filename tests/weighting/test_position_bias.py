@@ -385,3 +385,22 @@ def test_warns_when_a_position_is_examined_more_than_position_one():
         PositionBiasEstimator().fit(
             X, clicks(np.array([1.0, 0.5, 0.4, 0.2])), positions=positions
         )
+
+
+def test_clicks_as_objects_fit_like_integer_clicks_and_bad_ones_are_named():
+    # An object column of 0/1 ints (e.g. from pandas) failed with an
+    # AttributeError while the error message was built.
+    logs = make_click_logs(5_000, random_state=4)
+    expected = PositionBiasEstimator().fit(logs.X, logs.y, positions=logs.positions)
+    model = PositionBiasEstimator().fit(
+        logs.X, logs.y.astype(object), positions=logs.positions
+    )
+    np.testing.assert_array_equal(model.propensity_, expected.propensity_)
+    np.testing.assert_array_equal(model.coef_, expected.coef_)
+    for bad, message in [
+        (np.where(logs.y == 1, "yes", "no").astype(object), "y must hold clicks"),
+        (logs.y * 2, r"y must hold clicks .*\[0, 2\]"),
+        (logs.y + 0.5j, "Complex data not supported"),  # scikit-learn's check
+    ]:
+        with pytest.raises(ValueError, match=message):
+            PositionBiasEstimator().fit(logs.X, bad, positions=logs.positions)
