@@ -46,9 +46,9 @@ def _pooled_labels(y_true, y_pred):
 
 def _class_codes(y_true, y_pred, categories):
     """Ranks of ``y_true`` and ``y_pred`` on the label order, and the order."""
-    cats = ordinal_categories(y_true, categories)
+    cats = ordinal_categories(y_true, categories, name="y_true")
     if cats is None:
-        cats = ordinal_categories(y_pred, "auto")
+        cats = ordinal_categories(y_pred, "auto", name="y_pred")
     y_true = check_array_1d(y_true, name="y_true", numeric=False)
     y_pred = check_array_1d(
         y_pred, name="y_pred", numeric=False, n_samples=y_true.shape[0]

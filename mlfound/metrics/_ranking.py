@@ -306,8 +306,12 @@ def grouped_ndcg_score(y_true, y_score, *, query_id, k=None, ignore_ties=False):
         weights=y_true[ideal_order] * discounts(ideal_order),
         minlength=n_queries,
     )
-    # Scores are only compared, never shifted, so any finite values are exact.
-    order = np.lexsort((-y_score, codes))
+    # Rank the scores by their order among the distinct values instead of
+    # negating them: exact for any dtype, where negation wraps unsigned and
+    # minimal integers and fails on booleans (equal scores share a rank, so
+    # ties keep their row order as before).
+    _, score_rank = np.unique(y_score, return_inverse=True)
+    order = np.lexsort((-score_rank.reshape(-1), codes))
     gain = y_true[order]
     if not ignore_ties:
         # items with equal scores share the mean gain of their tie group

@@ -21,7 +21,7 @@ def resolve_columns(value, name, n_features, feature_names):
     """Column indices selected by ``value`` (None, indices, names or a mask)."""
     if value is None:
         return np.empty(0, dtype=np.int64)
-    if isinstance(value, str | Integral):
+    if isinstance(value, str | Integral) or np.ndim(value) == 0:
         raise TypeError(
             f"{name} must be a list of column indices or feature names, got "
             f"{value!r}; wrap a single column in a list: {name}=[{value!r}]."

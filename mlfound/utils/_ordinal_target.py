@@ -7,7 +7,7 @@ import numpy as np
 from mlfound.utils._array_checks import _searchsorted_exact, check_finite_target
 
 
-def ordinal_categories(y, categories="auto"):
+def ordinal_categories(y, categories="auto", *, name="y"):
     """The order of ordinal labels given by ``categories`` or by ``y`` itself.
 
     Call it before ``validate_data`` turns ``y`` into a plain array, so that
@@ -19,6 +19,8 @@ def ordinal_categories(y, categories="auto"):
         The labels (a pandas ``Series``/``Categorical`` keeps its dtype).
     categories : "auto" or array-like, default="auto"
         The labels from lowest to highest, or ``"auto"``.
+    name : str, default="y"
+        The argument name used in the error message.
 
     Returns
     -------
@@ -60,10 +62,10 @@ def ordinal_categories(y, categories="auto"):
     if getattr(dtype, "name", None) == "category":
         if not dtype.ordered:
             raise ValueError(
-                "y is an unordered pandas Categorical: its categories have no "
-                "order an ordinal model can use. Pass categories=[...] from "
-                "lowest to highest, or convert y with "
-                "y.cat.as_ordered() / pd.Categorical(..., ordered=True)."
+                f"{name} is an unordered pandas Categorical: its categories "
+                f"have no order an ordinal model can use. Pass categories=[...] "
+                f"from lowest to highest, or convert {name} with "
+                f"{name}.cat.as_ordered() / pd.Categorical(..., ordered=True)."
             )
         return np.asarray(dtype.categories)
     return None

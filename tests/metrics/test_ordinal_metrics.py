@@ -201,3 +201,13 @@ def test_quadratic_weighted_kappa_weights_match_repetition():
     assert quadratic_weighted_kappa(
         y_true, y_pred, sample_weight=weights
     ) == pytest.approx(quadratic_weighted_kappa(y_true[repeated], y_pred[repeated]))
+
+
+@pytest.mark.parametrize("which", ["y_true", "y_pred"])
+def test_an_unordered_categorical_is_named_by_its_argument(which):
+    stars = np.arange(10) % 5 + 1
+    labels = {"y_true": stars, "y_pred": stars[::-1].copy()}
+    labels[which] = pd.Series(labels[which]).astype("category")
+    for metric in (quadratic_weighted_kappa, mean_absolute_class_error):
+        with pytest.raises(ValueError, match=f"^{which} is an unordered"):
+            metric(labels["y_true"], labels["y_pred"])

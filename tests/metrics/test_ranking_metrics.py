@@ -285,3 +285,28 @@ def test_ranking_metrics_reject_bad_matrix_input(metric, y_true, y_score, error,
 def test_ranking_metrics_reject_k_below_one(metric, k):
     with pytest.raises(InvalidParameterError, match="'k' parameter"):
         _call(metric, **_FLAT, query_id=_QID, k=k)
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        np.array([0, 1, 2, 7, 0, 3, 3, 1], dtype=np.uint8),
+        np.array([-128, 0, 5, 127, -128, 2, 2, 0], dtype=np.int8),
+        np.array([0, 1, 1, 1, 0, 1, 1, 0], dtype=bool),
+        np.uint64(2**63) + np.array([0, 1, 2, 9, 0, 4, 4, 1], dtype=np.uint64),
+        np.array([np.iinfo(np.int64).min, 0, 1, 2, -5, 3, 3, 0]),
+    ],
+    ids=["uint8", "int8 minimum", "bool", "uint64 above 2**63", "int64 minimum"],
+)
+def test_grouped_ndcg_ranks_integer_and_boolean_scores_by_their_order(scores):
+    # Ranking by -y_score wrapped for unsigned scores (-1 is the largest
+    # uint8) and for the minimal signed integer, and failed for booleans;
+    # the score's rank among the distinct values gives the same order as
+    # small float64 scores with that order.
+    relevance = np.array([0, 1, 2, 3, 3, 0, 1, 2])
+    query_id = np.repeat([0, 1], 4)
+    same_order = np.unique(scores, return_inverse=True)[1].astype(np.float64)
+    for k in (None, 2):
+        assert grouped_ndcg_score(
+            relevance, scores, query_id=query_id, k=k
+        ) == grouped_ndcg_score(relevance, same_order, query_id=query_id, k=k)

@@ -435,6 +435,7 @@ def test_sparse_input_with_effects_equals_dense():
         ({"nominal": [0, 0]}, ValueError, "more than once"),
         ({"nominal": [0.5]}, TypeError, "column indices"),
         ({"nominal": 1}, ValueError, "must be None or an array-like"),
+        ({"nominal": np.array(1)}, TypeError, r"wrap a single column in a list"),
         ({"nominal": [True, False]}, ValueError, "one entry per feature"),
         ({"nominal": [0], "scale": [0]}, ValueError, "both in nominal and in scale"),
     ],
