@@ -117,10 +117,19 @@ def _assert_same(got, expected, case):
 
 
 def _function_names():
+    """Public functions and display methods with a numeric array argument."""
     names = [n for n, _ in all_functions() if n in BAD_INPUT_CALLS]
     for display, _ in all_displays():
         names += sorted(k for k in BAD_INPUT_CALLS if k.startswith(display + "."))
-    return names
+    return [
+        name
+        for name in names
+        if any(
+            _equivalents(value)
+            for arg, value in BAD_INPUT_CALLS[name]().items()
+            if arg not in BAD_INPUT_SCALARS.get(name, ())
+        )
+    ]
 
 
 @pytest.mark.parametrize("name", _function_names())
@@ -129,16 +138,12 @@ def test_function_gives_the_same_result_for_the_same_numbers(name):
     valid = BAD_INPUT_CALLS[name]
     expected = func(**valid())
     scalars = BAD_INPUT_SCALARS.get(name, ())
-    n_cases = 0
     for arg, value in valid().items():
         if arg in scalars:
             continue
         for mutation, same in _equivalents(value):
             got = func(**{**valid(), arg: same})
             _assert_same(got, expected, f"{name}({arg}: {mutation})")
-            n_cases += 1
-    if n_cases == 0:
-        pytest.skip(f"{name} takes no numeric array argument")
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUT_FITS))
