@@ -89,3 +89,22 @@ def test_fitted_attributes_are_documented(estimator):
     }
     missing = sorted(set(learned) - documented)
     assert not missing, f"undocumented fitted attributes: {missing}"
+
+
+def test_every_module_parses_for_the_source_links():
+    # The API pages link each name to its highlighted source (sphinx's
+    # viewcode). Where Sphinx's own parser fails on a module, its names lose
+    # the link silently, with no warning to fail the docs build (it failed
+    # on a dict unpacked inside a decorator's arguments).
+    import pkgutil
+
+    import mlfound
+
+    pycode = pytest.importorskip("sphinx.pycode")
+    failures = {}
+    for module in pkgutil.walk_packages(mlfound.__path__, "mlfound."):
+        try:
+            pycode.ModuleAnalyzer.for_module(module.name).find_tags()
+        except pycode.PycodeError as exc:
+            failures[module.name] = str(exc)
+    assert not failures, failures

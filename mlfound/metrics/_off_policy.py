@@ -14,6 +14,10 @@ _COMMON = {
     "target_propensity": ["array-like"],
     "max_weight": [Interval(numbers.Real, 0, None, closed="neither"), None],
 }
+_DOUBLY_ROBUST = _COMMON | {
+    "estimated_rewards": ["array-like"],
+    "estimated_target_value": ["array-like"],
+}
 
 
 def _as_1d(values, name):
@@ -180,14 +184,7 @@ def snips_value(rewards, behavior_propensity, target_propensity, *, max_weight=N
     return float(weights @ rewards / total)
 
 
-@validate_params(
-    {
-        **_COMMON,
-        "estimated_rewards": ["array-like"],
-        "estimated_target_value": ["array-like"],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_DOUBLY_ROBUST, prefer_skip_nested_validation=True)
 def doubly_robust_value(
     rewards,
     behavior_propensity,
