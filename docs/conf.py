@@ -70,6 +70,9 @@ intersphinx_timeout = 5
 html_theme = "pydata_sphinx_theme"
 html_title = f"mlfound {release}"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+# Installation and Getting started are single pages without a section to
+# navigate: no empty left column.
+html_sidebars = {"install": [], "getting_started": []}
 html_static_path = ["_static"]
 html_css_files = ["mlfound.css"]
 # The right-hand "On this page" lists methods as ``fit()``, not as
