@@ -109,7 +109,7 @@ table = compare_models(
     random_state=0,
 )
 columns = ["model_a", "model_b", "mean_difference", "pvalue", "pvalue_adjusted"]
-print(table[columns].round(4).to_string(index=False))
+print(table[columns].to_string(index=False, float_format="{:.3g}".format))
 
 # %%
 # Stability selection instead of one Lasso
@@ -155,6 +155,7 @@ ax.xaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=(2, 3, 5)))
 ax.xaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
 ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
 ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+plt.show()
 
 # %%
 # ``false_selection_bound_`` is Meinshausen and Buhlmann's bound
