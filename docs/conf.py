@@ -70,6 +70,9 @@ intersphinx_timeout = 5
 html_theme = "pydata_sphinx_theme"
 html_title = f"mlfound {release}"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}
+# Installation and Getting started are single pages without a section to
+# navigate: no empty left column.
+html_sidebars = {"install": [], "getting_started": []}
 html_static_path = ["_static"]
 html_css_files = ["mlfound.css"]
 # The right-hand "On this page" lists methods as ``fit()``, not as
@@ -94,6 +97,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": "generated/backreferences",
     # matplotlib's scraper, refusing figures with nothing drawn on them.
     "image_scrapers": ("mlfound_docs_checks.scrape_nonempty_figures",),
+    # A second copy of each figure at twice the resolution, for HiDPI screens.
+    "image_srcset": ["2x"],
 }
 
 # -- API reference, generated from each public subpackage's ``__all__`` -------
@@ -205,23 +210,52 @@ _write_api_reference()
 # -- Docstrings inherited from scikit-learn -------------------------------------
 # Methods that mlfound's estimators inherit from scikit-learn (``score``,
 # ``set_output``, ``set_fit_request``, ...) carry cross-references into
-# scikit-learn's own documentation (``:ref:`metadata_routing```, glossary
-# terms), which do not exist here. Render those as literal text instead.
+# scikit-learn's own documentation. Python objects of scikit-learn resolve
+# through intersphinx (docs/_inventories/sklearn.inv). The local inventory has
+# no labels or glossary terms, so the ``:ref:`` targets used there become
+# explicit links to scikit-learn's site, ``:term:`` roles links into its
+# glossary, and anything else plain text.
 
+_SKLEARN = _SITES["sklearn"]
+_SKLEARN_LABELS = {
+    "metadata_routing": "metadata_routing.html",
+    "visualizing_composite_estimators": (
+        "modules/compose.html#visualizing-composite-estimators"
+    ),
+    "accuracy_score": "modules/model_evaluation.html#accuracy-score",
+    "df_output_transform": "modules/df_output_transform.html",
+    "sphx_glr_auto_examples_miscellaneous_plot_set_output.py": (
+        "auto_examples/miscellaneous/plot_set_output.html"
+    ),
+}
 _CROSS_REFERENCE = re.compile(
-    r":(?:ref|term|func|class|meth|mod|attr|obj|doc):`~?([^`<]*?)\s*(?:<([^>]*)>)?`"
+    r":(ref|term|func|class|meth|mod|attr|obj|doc):`(~?)([^`<]*?)\s*(?:<([^>]*)>)?`"
 )
 
 
-def _literal_sklearn_references(app, what, name, obj, options, lines):
+def _sklearn_reference(match):
+    role, tilde, text, target = match.groups()
+    target = target or text
+    if role in ("func", "class", "meth", "mod", "attr", "obj"):
+        if target.startswith("sklearn."):
+            return match.group(0)  # resolved by intersphinx
+        return f"``{text or target}``"
+    if role == "ref" and target in _SKLEARN_LABELS:
+        if target.startswith("sphx_glr_"):
+            text = text if text != target else "this example"
+        return f"`{text} <{_SKLEARN}{_SKLEARN_LABELS[target]}>`__"
+    if role == "term":
+        anchor = re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")
+        return f"`{text} <{_SKLEARN}glossary.html#term-{anchor}>`__"
+    return text or target
+
+
+def _link_sklearn_references(app, what, name, obj, options, lines):
     module = getattr(obj, "__module__", None) or ""
     if not module.startswith("sklearn"):
         return
-    lines[:] = [
-        _CROSS_REFERENCE.sub(lambda m: f"``{m.group(1) or m.group(2)}``", line)
-        for line in lines
-    ]
+    lines[:] = [_CROSS_REFERENCE.sub(_sklearn_reference, line) for line in lines]
 
 
 def setup(app):
-    app.connect("autodoc-process-docstring", _literal_sklearn_references)
+    app.connect("autodoc-process-docstring", _link_sklearn_references)

@@ -11,6 +11,8 @@ scenarios once and plots the piece of truth that matters for it.
 """
 
 # %%
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -61,7 +63,12 @@ ratings = make_star_ratings(n_samples=5_000, random_state=0)
 score = ratings.X @ ratings.coef
 fig, ax = plt.subplots(figsize=(6.5, 3.5), layout="constrained")
 for k in np.unique(ratings.y):
-    ax.hist(score[ratings.y == k], bins=40, alpha=0.5, label=f"{k} stars")
+    ax.hist(
+        score[ratings.y == k],
+        bins=40,
+        alpha=0.5,
+        label=f"{k} star{'s' if k > 1 else ''}",
+    )
 for theta in ratings.thresholds:
     ax.axvline(theta, color="k", lw=0.8, ls="--")
 ax.set(
@@ -84,7 +91,7 @@ k = np.arange(1, clicks.propensity.shape[0] + 1)
 shown = np.bincount(clicks.positions)[1:]
 ctr = np.bincount(clicks.positions, weights=clicks.y)[1:] / shown
 fig, ax = plt.subplots(figsize=(6.5, 3.5), layout="constrained")
-ax.plot(k, clicks.propensity, "o-", label="true examination theta_k")
+ax.plot(k, clicks.propensity, "o-", label=r"true examination $\theta_k$")
 ax.plot(k, ctr / ctr[0], "s--", label="click rate, relative to position 1")
 ax.set(
     xlabel="position k",
@@ -171,6 +178,14 @@ for name, bunch in [
     ("make_imbalanced", imb),
 ]:
     truth = sorted(set(bunch) - {"X", "y", "feature_names", "DESCR"})
-    print(f"{name:<22} X {bunch.X.shape}  truth: {', '.join(truth)}")
+    print(f"{name}: X {bunch.X.shape}")
+    print(
+        textwrap.fill(
+            ", ".join(truth),
+            70,
+            initial_indent="    truth: ",
+            subsequent_indent="           ",
+        )
+    )
 
 # sphinx_gallery_thumbnail_number = 1

@@ -65,7 +65,7 @@ print(
 # --------------
 # :class:`~mlfound.metrics.CostCurveDisplay` draws the exact curve on the test
 # set and marks the tuned threshold and 0.5. The valley is far to the left.
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
 display = CostCurveDisplay.from_estimator(tuned, X_test, y_test, ax=ax)
 ax.set_xscale("log")
 ax.set_xlim(1e-4, 1)
@@ -81,7 +81,7 @@ plt.show()
 # fraud, almost every predicted probability is below 0.1, so both axes are
 # logarithmic: a calibrated model's points lie on the diagonal at every scale.
 # (A bin without any fraud has a fraction of 0: the line drops to the edge.)
-fig, ax = plt.subplots(figsize=(5, 5))
+fig, ax = plt.subplots(figsize=(5, 5), layout="constrained")
 CalibrationDisplay.from_estimator(
     tuned, X_test, y_test, n_bins=10, strategy="quantile", ax=ax, name="logistic"
 )
@@ -107,10 +107,8 @@ for new_cost, constraint in [
 ]:
     tuned.set_costs(new_cost, constraint=constraint)
     recall = (tuned.predict(X_test)[y_test == 1] == 1).mean()
-    print(
-        f"costs {new_cost}, constraint {constraint}: threshold "
-        f"{tuned.best_threshold_:.4f}, test recall {recall:.2%}"
-    )
+    print(f"costs {new_cost}, constraint {constraint}:")
+    print(f"    threshold {tuned.best_threshold_:.4f}, test recall {recall:.2%}")
 
 
 # %%

@@ -118,7 +118,9 @@ for name, regressor in {
 fig, ax = plt.subplots(figsize=(7, 4))
 oof, codes = ridge.oof_predictions_, y_train - 1
 for k in range(5):
-    ax.hist(oof[codes == k], bins=40, alpha=0.5, label=f"{k + 1} stars")
+    ax.hist(
+        oof[codes == k], bins=40, alpha=0.5, label=f"{k + 1} star{'s' if k > 0 else ''}"
+    )
 for i, cut in enumerate(ridge.cut_points_):
     ax.axvline(cut, color="k", lw=1.5, label="learned cut points" if i == 0 else None)
     ax.axvline(i + 0.5, color="grey", ls=":", label="rounding" if i == 0 else None)

@@ -1,4 +1,4 @@
-"""
+r"""
 ==================================================
 Star ratings: ordinal model vs 5-class classifier
 ==================================================
@@ -7,11 +7,11 @@ Star ratings 1-5 are ordered. A multinomial logistic regression treats them as
 five unrelated classes: predicting 1 star for a 5-star review costs the same
 as predicting 4 stars, and it spends ``5 * (d + 1)`` parameters where the
 order needs ``d + 4``. :class:`~mlfound.ordinal.OrdinalLogisticRegression`
-models ``P(y <= k | x) = F(theta_k - x @ coef)`` with one slope vector and
-four ordered cut points.
+models :math:`P(y \le k \mid x) = F(\theta_k - x^\top \beta)` with one slope
+vector and four ordered cut points.
 
 We simulate reviews from a latent linear score with
-:func:`~mlfound.datasets.make_star_ratings`, compare both models on the mean
+:func:`~mlfound.datasets.make_star_ratings`, compare three models on the mean
 absolute class error, check that the ordinal model recovers the true
 coefficients and cut points, and plot its cumulative probabilities.
 """
@@ -104,10 +104,10 @@ fig.tight_layout()
 # %%
 # Cumulative probabilities along the latent score
 # -----------------------------------------------
-# Each curve is ``P(y <= k | x) = F(theta_k - score)``: the same logistic
-# curve shifted to the cut point ``theta_k``. The class probabilities are the
-# gaps between consecutive curves; the median class is where the curves
-# cross one half.
+# Each curve is :math:`P(y \le k \mid x) = F(\theta_k - \text{score})`: the same
+# logistic curve shifted to the cut point :math:`\theta_k`. The class
+# probabilities are the gaps between consecutive curves; the median class is
+# where the curves cross one half.
 model = models["OrdinalLogisticRegression"]
 score = np.linspace(-8, 8, 400)
 cum = 1 / (1 + np.exp(-(model.thresholds_[None, :] - score[:, None])))
@@ -119,7 +119,7 @@ ax.axhline(0.5, color="k", lw=0.5)
 ax.set_xlabel("latent score x @ coef_")
 ax.set_ylabel("cumulative probability")
 ax.set_title("Cumulative probabilities of the fitted ordinal model")
-ax.legend(loc="lower right")
+ax.legend(loc="upper right")
 fig.tight_layout()
 
 # %%

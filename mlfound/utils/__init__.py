@@ -1,4 +1,4 @@
-"""Utilities: estimator discovery and shared validation helpers."""
+"""Utilities: discovery of mlfound's public estimators, displays and functions."""
 
 from mlfound.utils.discovery import all_displays, all_estimators, all_functions
 

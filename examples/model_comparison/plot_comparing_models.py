@@ -21,6 +21,7 @@ feature set by :class:`~mlfound.feature_selection.StabilitySelector`.
 # both are scored on the same 5-fold CV repeated 5 times; the plain paired
 # t-test is computed from the same fold scores.
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -107,7 +108,8 @@ table = compare_models(
     y,
     random_state=0,
 )
-print(table[["model_a", "model_b", "mean_difference", "pvalue", "pvalue_adjusted"]])
+columns = ["model_a", "model_b", "mean_difference", "pvalue", "pvalue_adjusted"]
+print(table[columns].to_string(index=False, float_format="{:.3g}".format))
 
 # %%
 # Stability selection instead of one Lasso
@@ -129,7 +131,7 @@ selector = StabilitySelector(
     n_resamples=50, alphas=15, penalty_weakness=0.5, random_state=0
 ).fit(X, y)
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
+fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
 for j in range(50):
     true = j < 5
     ax.plot(
@@ -149,8 +151,11 @@ ax.set_title(
     f"{np.count_nonzero(lasso.coef_)}); E[false] <= "
     f"{selector.false_selection_bound_:.2f}"
 )
-ax.legend(loc="center right")
-fig.tight_layout()
+ax.xaxis.set_minor_locator(matplotlib.ticker.LogLocator(subs=(2, 3, 5)))
+ax.xaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+plt.show()
 
 # %%
 # ``false_selection_bound_`` is Meinshausen and Buhlmann's bound

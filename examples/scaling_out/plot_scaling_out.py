@@ -72,7 +72,8 @@ ax1.bar(positions - 0.2, clf_local.coef_[0], width=0.4, label="in memory")
 ax1.bar(positions + 0.2, clf.coef_[0], width=0.4, label="dask partitions")
 ax1.set_xticks(positions, data.feature_names)
 ax1.set(ylabel="focal coefficient", title="Same focal model")
-ax1.legend()
+ax1.legend(loc="upper center", ncols=2)
+ax1.margins(y=0.25)
 fig.tight_layout()
 
 # %%
