@@ -54,6 +54,8 @@ def make_imbalanced(
     The Bayes-optimal posterior of every row is returned, so any model's
     probabilities and ranking can be compared with the truth.
 
+    Read more in the :ref:`User Guide <focal_loss>`.
+
     Parameters
     ----------
     n_samples : int, default=20_000

@@ -174,6 +174,8 @@ def focal_objective(
     the exact diagonal when ``gamma=0``, and is never below ``1e-16`` per
     unit of sample weight. ``hessian="exact"`` returns :math:`h_{jj}`.
 
+    Read more in the :ref:`User Guide <focal_loss>`.
+
     Parameters
     ----------
     gamma : float, default=2.0
@@ -516,6 +518,8 @@ def focal_init_score(
     for ``gamma > 0`` it is found by a quasi-Newton search on one row per
     class (the loss of a constant depends only on the weighted class
     totals). Softmax scores are centred to sum to zero.
+
+    Read more in the :ref:`User Guide <focal_loss>`.
 
     Parameters
     ----------

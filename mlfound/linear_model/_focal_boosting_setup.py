@@ -112,6 +112,8 @@ class FocalBoostingObjective:
     warns when the total hessian is below 100 times the library's smallest
     leaf hessian.
 
+    Read more in the :ref:`User Guide <focal_loss>`.
+
     Parameters
     ----------
     gamma : float, default=2.0

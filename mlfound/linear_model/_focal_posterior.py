@@ -80,6 +80,8 @@ def focal_to_posterior(proba, *, gamma, alpha=None):
     out data (``CalibratedClassifierCV``) when the model is misspecified.
     Label smoothing is not undone.
 
+    Read more in the :ref:`User Guide <focal_loss>`.
+
     Parameters
     ----------
     proba : array-like of shape (n_samples, n_classes)

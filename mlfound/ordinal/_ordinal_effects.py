@@ -136,6 +136,8 @@ def likelihood_ratio_test(restricted, full):
     ``OrdinalLogisticRegression(nominal=[...])`` (full) on the same data, as
     R's ``anova(fm1, fm.nom)`` does; scale effects are tested the same way.
 
+    Read more in the :ref:`User Guide <ordinal>`.
+
     Parameters
     ----------
     restricted, full : fitted likelihood models
