@@ -7,8 +7,9 @@ argument at a time replaced by the same values
 - in big-endian byte order (a kernel reading raw bytes, or a check such as
   ``dtype == np.uint64``, would take them for other numbers);
 - as a non-contiguous view (every other row of a larger array);
-- for integers, in the narrowest dtype that holds them (``id - min`` or
-  ``label - min`` computed in int8 wraps);
+- for integers, in the narrowest dtype that holds them (the valid calls'
+  small labels and ids become uint8 or int8; the wrapping of ``id - min``
+  over a type's whole range has tests of its own);
 - for a sparse ``X``, with big-endian index arrays.
 
 The result (the function's value; the estimator's fitted array attributes

@@ -22,7 +22,7 @@ table when pandas is installed.
 import numpy as np
 
 from mlfound._kernels.prefetch import prefetch, prefetch_distance
-from mlfound.utils._array_checks import native_byte_order as native
+from mlfound.utils._array_checks import native_byte_order
 from mlfound.utils._jit import njit
 
 
@@ -223,7 +223,7 @@ def factorize(values):
     >>> uniques
     array([10, 20, 30])
     """
-    values = native(np.ascontiguousarray(values))
+    values = native_byte_order(np.ascontiguousarray(values))
     if values.ndim != 1:
         raise ValueError(f"values must be 1-d, got shape {values.shape}.")
     if values.shape[0] == 0:
@@ -282,8 +282,8 @@ def lookup(values, categories):
     >>> lookup(np.array([2.0, 5.0, np.nan, 1.0]), np.array([1.0, 2.0, 3.0]))
     array([ 1, -1, -1,  0], dtype=int32)
     """
-    values = native(np.ascontiguousarray(values))
-    categories = native(np.asarray(categories))
+    values = native_byte_order(np.ascontiguousarray(values))
+    categories = native_byte_order(np.asarray(categories))
     if values.dtype.kind in "iub" and categories.dtype.kind in "iub":
         if categories.shape[0] == 0 or values.shape[0] == 0:
             return np.full(values.shape[0], -1, dtype=np.int32)

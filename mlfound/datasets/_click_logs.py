@@ -7,6 +7,7 @@ from scipy.special import expit
 from sklearn.utils import Bunch, check_random_state
 
 from mlfound.datasets._size import check_output_size
+from mlfound.utils._array_checks import as_real_float64
 from mlfound.utils._param_validation import Interval, RealNotInt, validate_params
 
 _DESCR = """\
@@ -161,13 +162,11 @@ def make_click_logs(
     if propensity is None:
         propensity = 1.0 / k**exponent
     else:
-        try:
-            propensity = np.asarray(propensity, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"propensity must hold numbers in (0, 1], one per position, "
-                f"got {propensity!r}."
-            ) from None
+        propensity = as_real_float64(
+            propensity,
+            name="propensity",
+            what="numbers in (0, 1], one per position",
+        )
         if propensity.shape != (n_positions,):
             raise ValueError(
                 f"propensity must have shape ({n_positions},) (one entry per "

@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from mlfound.utils._array_checks import as_real_float64
 from mlfound.utils._param_validation import (
     HasMethods,
     Interval,
@@ -283,7 +284,7 @@ class StabilitySelector(SelectorMixin, BaseEstimator):
     def _grid(self, estimator, param, Xs, y):
         """The penalty grid, strongest first."""
         if not isinstance(self.alphas, numbers.Integral):
-            grid = np.asarray(self.alphas, dtype=np.float64).ravel()
+            grid = as_real_float64(self.alphas, name="alphas", error=ValueError).ravel()
             if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
                 raise ValueError(
                     "alphas must hold positive, finite penalty values (or be "

@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+from mlfound.utils._array_checks import as_real_float64
+
 
 def _per_class_alpha(alpha, n_classes, classes=None):
     """``alpha`` given as None, a float or one weight per class, as a vector.
@@ -23,7 +25,7 @@ def _per_class_alpha(alpha, n_classes, classes=None):
                 f"or alpha='balanced'."
             )
         return np.array([1.0 - alpha, float(alpha)])
-    alpha = np.asarray(alpha, dtype=np.float64)
+    alpha = as_real_float64(alpha, name="alpha", error=ValueError)
     if alpha.ndim != 1 or alpha.shape[0] != n_classes:
         for_classes = "" if classes is None else f" for classes {classes!r}"
         raise ValueError(

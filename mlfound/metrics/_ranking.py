@@ -29,7 +29,19 @@ def _check_matrix(values, name, *, ensure_non_negative=False):
     flat = check_array_1d(
         arr.reshape(-1), name=name, ensure_non_negative=ensure_non_negative
     )
-    return flat.astype(np.float64, copy=False).reshape(arr.shape)
+    return flat.reshape(arr.shape)
+
+
+def _descending(scores):
+    """Sort keys that put higher scores first, exact for every dtype.
+
+    The rank of each score among the distinct values, negated: negating the
+    scores themselves wraps unsigned and minimal integers, fails on
+    booleans, and a cast to float64 ties integers above 2**53. Equal scores
+    share a key, so a stable sort keeps their input order.
+    """
+    _, rank = np.unique(scores, return_inverse=True)
+    return -rank.reshape(np.shape(scores))
 
 
 def _check_query_id(query_id, n_samples):
@@ -56,6 +68,7 @@ def _ranked_lists(y_true, y_score, query_id):
     """
     if query_id is None:
         y_true = _check_matrix(y_true, "y_true", ensure_non_negative=True)
+        y_true = y_true.astype(np.float64, copy=False)
         if y_score is None:
             return list(y_true)
         y_score = _check_matrix(y_score, "y_score")
@@ -64,20 +77,19 @@ def _ranked_lists(y_true, y_score, query_id):
                 f"y_true and y_score must have the same shape, got "
                 f"{y_true.shape} and {y_score.shape}."
             )
-        order = np.argsort(-y_score, axis=1, kind="stable")
+        order = np.argsort(_descending(y_score), axis=1, kind="stable")
         return list(np.take_along_axis(y_true, order, axis=1))
     y_true = check_array_1d(y_true, name="y_true", ensure_non_negative=True)
     y_true = y_true.astype(np.float64, copy=False)
     n_samples = y_true.shape[0]
     if y_score is None:
-        score = -np.arange(n_samples, dtype=np.float64)
+        key = np.arange(n_samples)  # the input order is the ranking
     else:
-        score = check_array_1d(y_score, name="y_score", n_samples=n_samples)
-        score = score.astype(np.float64, copy=False)
+        key = _descending(check_array_1d(y_score, name="y_score", n_samples=n_samples))
     first, codes = _check_query_id(query_id, n_samples)
     # Group by query (in order of first appearance), then rank within groups.
     group_order = np.argsort(np.argsort(first, kind="stable"), kind="stable")
-    order = np.lexsort((np.arange(n_samples), -score, group_order[codes]))
+    order = np.lexsort((np.arange(n_samples), key, group_order[codes]))
     sorted_groups = group_order[codes][order]
     bounds = np.flatnonzero(np.diff(sorted_groups)) + 1
     return np.split(y_true[order], bounds)
@@ -306,12 +318,7 @@ def grouped_ndcg_score(y_true, y_score, *, query_id, k=None, ignore_ties=False):
         weights=y_true[ideal_order] * discounts(ideal_order),
         minlength=n_queries,
     )
-    # Rank the scores by their order among the distinct values instead of
-    # negating them: exact for any dtype, where negation wraps unsigned and
-    # minimal integers and fails on booleans (equal scores share a rank, so
-    # ties keep their row order as before).
-    _, score_rank = np.unique(y_score, return_inverse=True)
-    order = np.lexsort((-score_rank.reshape(-1), codes))
+    order = np.lexsort((_descending(y_score), codes))
     gain = y_true[order]
     if not ignore_ties:
         # items with equal scores share the mean gain of their tie group

@@ -360,7 +360,9 @@ class LagFeatures(TransformerMixin, BaseEstimator):
         self._spec = spec
         self._time_kind = kind
         codes, n_groups, entity_of = _entity_codes(ids, n)
-        # the counting sort indexes its arrays with the codes, unchecked
+        # An internal check, one pass over the codes: the counting sort
+        # indexes its arrays with them unchecked, so a wrong code from a
+        # future change must stop here rather than write out of bounds.
         if n and not (codes.min() >= 0 and codes.max() < n_groups <= n):
             raise RuntimeError(
                 f"LagFeatures computed entity codes outside [0, {n_groups}); "

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from mlfound.preprocessing._lag_features_fast import AGGREGATIONS
+from mlfound.utils._array_checks import as_real_float64, native_byte_order
 
 try:  # pandas parses time spans ("7D") and datetime columns
     import pandas as pd
@@ -232,15 +233,22 @@ def read_values(X, columns, names):
     for k, j in enumerate(columns):
         label = names[j] if names is not None else j
         col = column(X, j)
-        try:
-            if hasattr(col, "to_numpy"):
-                col = col.to_numpy(dtype=np.float64, na_value=np.nan)
-            out[:, k] = np.asarray(col, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"X column {label!r} must hold numbers (NaN for missing values) "
-                f"to build lag features: {exc}"
-            ) from None
+        if pd is not None and isinstance(col, pd.Series):
+            if col.dtype.kind in "iufb":  # NumPy and nullable numeric dtypes
+                out[:, k] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+                continue
+            # an object column's missing values (pd.NA too) as None; other
+            # dtypes (datetimes, strings) keep their kind for the message
+            if col.dtype.kind == "O":
+                col = col.to_numpy(dtype=object, na_value=None)
+            else:
+                col = col.to_numpy()
+        out[:, k] = as_real_float64(
+            col,
+            name=f"X column {label!r}",
+            what="numbers (NaN or None for missing values) to build lag features",
+            missing=True,
+        )
     if np.isinf(out).any():
         bad = int(np.flatnonzero(np.isinf(out).any(axis=0))[0])
         label = names[columns[bad]] if names is not None else columns[bad]
@@ -308,9 +316,10 @@ def read_ids(X, j):
     values = col.to_numpy() if hasattr(col, "to_numpy") else np.asarray(col)
     kind = values.dtype.kind
     if kind in "iuf":
-        values = values.astype({"i": np.int64, "u": np.uint64, "f": np.float64}[kind])
-    elif not values.dtype.isnative:
-        values = values.astype(values.dtype.newbyteorder("="))
+        wide = {"i": np.int64, "u": np.uint64, "f": np.float64}[kind]
+        values = values.astype(wide, copy=False)  # also native byte order
+    else:
+        values = native_byte_order(values)
     missing = pd.isna(values)
     if np.any(missing):
         raise ValueError(

@@ -5,6 +5,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from mlfound._kernels.factorize import factorize
+from mlfound.utils._array_checks import as_real_float64
 from mlfound.utils.validation import check_finite_target
 
 
@@ -75,13 +76,12 @@ class _EncodedTargetMixin:
     def _target_values(self, y, codes, *, reset):
         """Target as float64 value columns (and squares for continuous y)."""
         if self.target_type_ == "continuous":
-            try:
-                y = np.asarray(y, dtype=np.float64)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(
-                    "target_type='continuous' needs a numeric y; got values "
-                    f"of dtype {y.dtype}."
-                ) from exc
+            y = as_real_float64(
+                y,
+                name="y",
+                what="numbers when target_type='continuous'",
+                error=ValueError,
+            )
             check_finite_target(y)
             if reset:
                 # Centre on the mean of the first data seen, so that sums of

@@ -5,7 +5,7 @@ checks build on these, and :mod:`mlfound.utils.validation` re-exports the
 public ones.
 """
 
-import numbers
+import datetime
 
 import numpy as np
 
@@ -19,6 +19,19 @@ _NOT_REAL = {
     "U": "strings",
     "S": "bytes",
 }
+# Objects that float() would accept but change: in an object array they are
+# refused like the array kinds above (other non-numbers fail the cast, with
+# NumPy's own message).
+_NOT_REAL_OBJECTS = (
+    str,
+    bytes,
+    complex,
+    np.complexfloating,
+    np.datetime64,
+    np.timedelta64,
+    datetime.date,
+    datetime.timedelta,
+)
 
 
 def native_byte_order(values):
@@ -33,15 +46,25 @@ def native_byte_order(values):
     return values.astype(values.dtype.newbyteorder("="))
 
 
-def as_real_float64(values, *, name, what="real numbers", error=TypeError):
+def as_real_float64(
+    values, *, name, what="real numbers", error=TypeError, missing=False
+):
     """``values`` as a float64 array; refuses input that the cast would change.
 
-    Arrays of complex numbers, datetimes, timedeltas and strings, and object
+    Arrays of complex numbers, datetimes, timedeltas and strings, object
     arrays holding anything but real numbers (a string, a complex number,
-    ``None``), raise ``error`` naming the argument, instead of the cast
-    dropping an imaginary part or reading a date as a count of days.
+    ``None``) and ragged sequences raise ``error`` naming the argument,
+    instead of the cast dropping an imaginary part or reading a date as a
+    count of days. A float64 array is returned as it is, without a copy.
+    ``error`` lets each caller keep the exception type its checks raise
+    for other bad values (``ValueError`` for probabilities and rewards,
+    ``TypeError`` for costs and weights). With ``missing=True``, ``None``
+    in an object array is a missing value and becomes NaN.
     """
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise error(f"{name} must hold {what}: {exc}") from None
     kind = arr.dtype.kind
     if kind in _NOT_REAL:
         raise error(
@@ -49,9 +72,11 @@ def as_real_float64(values, *, name, what="real numbers", error=TypeError):
             f"(dtype {arr.dtype})."
         )
     if kind == "O":
-        odd = next((v for v in arr.flat if not isinstance(v, numbers.Real)), None)
-        if odd is not None:
-            raise error(f"{name} must hold {what}, got {odd!r} ({type(odd).__name__}).")
+        for value in arr.flat:
+            if isinstance(value, _NOT_REAL_OBJECTS) or (value is None and not missing):
+                raise error(
+                    f"{name} must hold {what}, got {value!r} ({type(value).__name__})."
+                )
     try:
         return arr.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from mlfound._kernels.factorize import _relabel, factorize, lookup
-from mlfound.utils._array_checks import native_byte_order as native
+from mlfound.utils._array_checks import native_byte_order
 from mlfound.utils._arrow_strings import (
     arrow_column,
     examples,
@@ -84,7 +84,7 @@ def fit_codes(column, *, categories, handle_missing, handle_unknown, name):
     categories) get the code ``len(categories)``.
     """
     if not (isinstance(categories, str) and categories == "auto"):
-        categories = native(np.asarray(categories))
+        categories = native_byte_order(np.asarray(categories))
         if categories.dtype.kind in "US":
             categories = categories.astype(object)
         codes = lookup_codes(
@@ -204,7 +204,7 @@ def _column_values(column):
             column = column.to_numpy(dtype=object)
     values = np.asarray(column)
     if values.dtype.kind in "iufb":
-        values = native(values)
+        values = native_byte_order(values)
     if values.dtype.kind in "iub":
         return values, None, "numeric"
     if values.dtype.kind == "f":
@@ -410,7 +410,7 @@ def _common_integers(a, b):
     every value above 2**53; values that need both signs and more than 63
     bits become Python ints (an object array).
     """
-    a, b = native(a), native(b)
+    a, b = native_byte_order(a), native_byte_order(b)
     if a.dtype == b.dtype or np.uint64 not in (a.dtype, b.dtype):
         return a, b
     signed = a if a.dtype != np.uint64 else b

@@ -121,10 +121,10 @@ def check_ordinal_target(
             y = np.asarray(y.tolist())
         if y.dtype.kind not in "biuf":
             raise ValueError(
-                f"{name} holds labels of dtype {y.dtype} (e.g. "
-                f"{y[:3].tolist()!r}) whose sort order is not meaningful for an "
-                f"ordinal model. Pass categories=[...] listing the labels from "
-                f"lowest to highest, or use an ordered pandas Categorical."
+                f"The labels of {name} have dtype {y.dtype} (e.g. "
+                f"{y[:3].tolist()!r}), whose sort order is not meaningful for "
+                f"an ordinal model. Pass categories=[...] listing the labels "
+                f"from lowest to highest, or use an ordered pandas Categorical."
             )
         if y.dtype.kind in "iu" and y.size:
             # integer labels are discrete: encode through a lookup table when
@@ -134,12 +134,14 @@ def check_ordinal_target(
                 # subtract at 64 bits, keeping the sign: the difference is
                 # small, so the result is exact (in int8 it would wrap, and a
                 # cast of uint64 values above 2**63 to int64 would too)
-                wide = y.astype(np.uint64 if y.dtype.kind == "u" else np.int64)
+                wide = y.astype(
+                    np.uint64 if y.dtype.kind == "u" else np.int64, copy=False
+                )
                 shifted = (wide - wide.min()).astype(np.int64)
                 present = np.bincount(shifted, minlength=high - low + 1) > 0
-                # offsets in y's dtype, so that uint64 stays integer; narrow
-                # dtypes wrap in the sum, to the exact label, which fits
-                classes = y.min() + np.flatnonzero(present).astype(y.dtype)
+                # offsets in the wide dtype, so that uint64 stays integer
+                offsets = np.flatnonzero(present).astype(wide.dtype)
+                classes = (wide.min() + offsets).astype(y.dtype)
                 lookup = np.cumsum(present) - 1
                 return classes, lookup[shifted]
         check_finite_target(y, name=name)

@@ -68,9 +68,10 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         from sklearn.utils.validation import _num_samples
 
-        if np.asarray(sample_weight).dtype.kind not in "fiub":
+        as_array = np.asarray(sample_weight)
+        if as_array.dtype.kind not in "fiub":
             # scikit-learn's helper would read datetimes as numbers
-            sample_weight = _as_real_float64(sample_weight, name="sample_weight")
+            sample_weight = _as_real_float64(as_array, name="sample_weight")
 
         try:
             n_weights = _num_samples(sample_weight)
@@ -347,7 +348,11 @@ def check_probabilities(p, *, name, allow_zero=False):
     array([0.5, 1. ])
     """
     arr = _as_real_float64(
-        p, name=name, what="probabilities (numbers in (0, 1])", error=ValueError
+        p,
+        name=name,
+        what="probabilities (numbers in (0, 1])",
+        error=ValueError,
+        missing=True,  # None is counted with the NaNs below
     )
     low_ok = arr >= 0 if allow_zero else arr > 0
     ok = low_ok & (arr <= 1)

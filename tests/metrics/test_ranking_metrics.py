@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, ndcg_score
 
 from mlfound.metrics import (
@@ -295,18 +296,40 @@ def test_ranking_metrics_reject_k_below_one(metric, k):
         np.array([0, 1, 1, 1, 0, 1, 1, 0], dtype=bool),
         np.uint64(2**63) + np.array([0, 1, 2, 9, 0, 4, 4, 1], dtype=np.uint64),
         np.array([np.iinfo(np.int64).min, 0, 1, 2, -5, 3, 3, 0]),
+        2**60 + np.array([0, 1, 2, 9, 0, 4, 4, 1]),
     ],
-    ids=["uint8", "int8 minimum", "bool", "uint64 above 2**63", "int64 minimum"],
+    ids=[
+        "uint8",
+        "int8 minimum",
+        "bool",
+        "uint64 above 2**63",
+        "int64 minimum",
+        "int64 above 2**53",
+    ],
 )
-def test_grouped_ndcg_ranks_integer_and_boolean_scores_by_their_order(scores):
+def test_integer_and_boolean_scores_rank_by_their_order(scores):
     # Ranking by -y_score wrapped for unsigned scores (-1 is the largest
-    # uint8) and for the minimal signed integer, and failed for booleans;
-    # the score's rank among the distinct values gives the same order as
-    # small float64 scores with that order.
+    # uint8) and for the minimal signed integer, failed for booleans, and a
+    # cast to float64 tied integers above 2**53. The reference: small float
+    # scores in the same order (scipy's dense ranks), scored by scikit-learn
+    # per query for NDCG.
     relevance = np.array([0, 1, 2, 3, 3, 0, 1, 2])
     query_id = np.repeat([0, 1], 4)
-    same_order = np.unique(scores, return_inverse=True)[1].astype(np.float64)
+    same_order = rankdata(scores.astype(object), method="dense").astype(np.float64)
     for k in (None, 2):
-        assert grouped_ndcg_score(
-            relevance, scores, query_id=query_id, k=k
-        ) == grouped_ndcg_score(relevance, same_order, query_id=query_id, k=k)
+        expected = np.mean(
+            [
+                ndcg_score([relevance[query_id == q]], [same_order[query_id == q]], k=k)
+                for q in (0, 1)
+            ]
+        )
+        got = grouped_ndcg_score(relevance, scores, query_id=query_id, k=k)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+    binary = (relevance >= 2).astype(int)
+    for metric in (mean_reciprocal_rank, mean_average_precision):
+        assert metric(binary, scores, query_id=query_id) == metric(
+            binary, same_order, query_id=query_id
+        )
+        assert metric(binary.reshape(2, 4), scores.reshape(2, 4)) == metric(
+            binary.reshape(2, 4), same_order.reshape(2, 4)
+        )
