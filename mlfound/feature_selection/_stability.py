@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mlfound.utils._array_checks import as_real_float64
+from mlfound.utils._array_checks import as_real_float64, native_byte_order
 from mlfound.utils._param_validation import (
     HasMethods,
     Interval,
@@ -181,6 +181,7 @@ class StabilitySelector(SelectorMixin, BaseEstimator):
             The fitted selector.
         """
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+        y = native_byte_order(y)  # np.unique refuses big-endian uint64
         n_samples, n_features = X.shape
         size = int(np.floor(self.sample_fraction * n_samples))
         if size < 2:

@@ -28,6 +28,7 @@ from mlfound.linear_model._focal_weights import (
     _class_weight_from_dict,
     _per_class_alpha,
 )
+from mlfound.utils._array_checks import native_byte_order
 from mlfound.utils._dask import any_dask, is_dask_collection
 from mlfound.utils._param_validation import Interval, StrOptions, _fit_context
 from mlfound.utils.validation import (
@@ -379,6 +380,7 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
             order="C",
         )
+        y = native_byte_order(y)  # LabelEncoder refuses big-endian uint64
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
@@ -436,6 +438,7 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
             order="C",
             reset=first_call,
         )
+        y = native_byte_order(y)  # LabelEncoder refuses big-endian uint64
         check_classification_targets(y)
         if first_call:
             if classes is None:
@@ -443,7 +446,7 @@ class FocalLossClassifier(FocalLikelihoodMixin, ClassifierMixin, BaseEstimator):
                     "classes must be passed on the first call to partial_fit: "
                     "the list of every class that can occur."
                 )
-            self.classes_ = np.unique(np.asarray(classes))
+            self.classes_ = np.unique(native_byte_order(np.asarray(classes)))
             check_n_classes(self.classes_, name="classes")
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), self.classes_

@@ -20,6 +20,11 @@ class _EncodedTargetMixin:
     def _set_target_type(self, y, classes):
         """Set ``target_type_`` and ``classes_``; return the class code of each row."""
         kinds = ("binary", "multiclass", "continuous")
+        if y.dtype.kind == "c":
+            raise ValueError(
+                f"y must hold real numbers (or the labels of a classification "
+                f"target), got an array of complex numbers (dtype {y.dtype})."
+            )
         if y.dtype.kind in "fc":
             check_finite_target(y)
         inferred, uniques, codes = _type_of_target(y)

@@ -87,3 +87,15 @@ def test_clear_errors():
         StabilitySelector(alphas=[0.1, -1.0]).fit(X, y)
     with pytest.raises(ValueError, match="threshold"):
         StabilitySelector(threshold=0.4).fit(X, y)
+
+
+def test_big_endian_uint64_labels_select_like_native_ones():
+    # np.unique failed on big-endian uint64 labels above 2**63 inside the
+    # stratified subsampling; they are converted to native order first.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4))
+    y = (X[:, 0] + 0.3 * rng.normal(size=80) > 0).astype(np.uint64) + np.uint64(2**63)
+    params = {"n_resamples": 6, "random_state": 0}
+    expected = StabilitySelector(**params).fit(X, y)
+    model = StabilitySelector(**params).fit(X, y.astype(">u8"))
+    np.testing.assert_array_equal(model.stability_scores_, expected.stability_scores_)

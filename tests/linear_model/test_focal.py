@@ -854,3 +854,24 @@ def test_big_endian_sparse_index_arrays_fit_like_native_ones(solver):
     np.testing.assert_array_equal(
         model.predict_proba(swapped), expected.predict_proba(X)
     )
+
+
+def test_big_endian_uint64_labels_fit_like_native_ones():
+    # scikit-learn's LabelEncoder fails on big-endian uint64 labels above
+    # 2**63 (a NumPy ufunc refuses the byte order): fit and partial_fit
+    # convert the labels to native order first.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(np.uint64) + np.uint64(2**63)
+    swapped = y.astype(">u8")
+    expected = FocalLossClassifier().fit(X, y)
+    model = FocalLossClassifier().fit(X, swapped)
+    np.testing.assert_array_equal(model.classes_, expected.classes_)
+    np.testing.assert_array_equal(model.coef_, expected.coef_)
+    np.testing.assert_array_equal(model.predict(X), expected.predict(X))
+    classes = np.unique(y)
+    streamed = FocalLossClassifier(random_state=0).partial_fit(
+        X, swapped, classes=classes.astype(">u8")
+    )
+    reference = FocalLossClassifier(random_state=0).partial_fit(X, y, classes=classes)
+    np.testing.assert_array_equal(streamed.coef_, reference.coef_)
