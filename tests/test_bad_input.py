@@ -10,7 +10,8 @@ time with
 - a copy holding a NaN, an inf, one row fewer, no rows;
 - for integer-like arrays (labels, positions, query ids, codes) the extreme
   integers 2**63 (as float64 and uint64), 2**64 - 1 (uint64), -1 and the
-  int64 minimum; for weights, propensities and costs a negative value;
+  int64 minimum; for weights, propensities and costs a negative value, the
+  same values as complex numbers and as timedeltas;
 - for estimators that accept sparse input, CSR matrices with a column index
   out of range, a negative column index or a bad ``indptr``;
 - for scalar sizes (dataset generators), the extreme integers and a size that
@@ -138,6 +139,10 @@ def _array_mutations(name, value, row_lengths):
         out.append(("int64_min", _with(a, _INT64_MIN, np.int64)))
     elif kind == "f" and any(w in name for w in _WEIGHT_LIKE):
         out.append(("negative", _with(a, -1.0)))
+        # numbers a float64 cast would change: the imaginary part dropped, a
+        # duration read as a count of its unit
+        out.append(("complex", a + 0.5j))
+        out.append(("timedelta", np.round(a * 1000).astype("timedelta64[ms]")))
     return out
 
 
