@@ -35,13 +35,16 @@ def _check_matrix(values, name, *, ensure_non_negative=False):
 def _descending(scores):
     """Sort keys that put higher scores first, exact for every dtype.
 
-    The rank of each score among the distinct values, negated: negating the
-    scores themselves wraps unsigned and minimal integers, fails on
-    booleans, and a cast to float64 ties integers above 2**53. Equal scores
-    share a key, so a stable sort keeps their input order.
+    Floats are negated (exact). Other scores get the rank among their
+    distinct values, negated, at the cost of one more sort: negating them
+    wraps unsigned and minimal integers and fails on booleans, and a cast to
+    float64 ties integers above 2**53. Equal scores share a key either way,
+    so a stable sort keeps their input order.
     """
+    if scores.dtype.kind == "f":
+        return -scores
     _, rank = np.unique(scores, return_inverse=True)
-    return -rank.reshape(np.shape(scores))
+    return -rank.reshape(scores.shape)
 
 
 def _check_query_id(query_id, n_samples):

@@ -203,8 +203,6 @@ def _column_values(column):
         else:
             column = column.to_numpy(dtype=object)
     values = np.asarray(column)
-    if values.dtype.kind in "iufb":
-        values = native_byte_order(values)
     if values.dtype.kind in "iub":
         return values, None, "numeric"
     if values.dtype.kind == "f":
@@ -410,7 +408,6 @@ def _common_integers(a, b):
     every value above 2**53; values that need both signs and more than 63
     bits become Python ints (an object array).
     """
-    a, b = native_byte_order(a), native_byte_order(b)
     if a.dtype == b.dtype or np.uint64 not in (a.dtype, b.dtype):
         return a, b
     signed = a if a.dtype != np.uint64 else b

@@ -68,10 +68,10 @@ def check_sample_weight(sample_weight, X, *, dtype=None, ensure_non_negative=Tru
     if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
         from sklearn.utils.validation import _num_samples
 
-        as_array = np.asarray(sample_weight)
-        if as_array.dtype.kind not in "fiub":
+        sample_weight = np.asarray(sample_weight)  # converted once
+        if sample_weight.dtype.kind not in "fiub":
             # scikit-learn's helper would read datetimes as numbers
-            sample_weight = _as_real_float64(as_array, name="sample_weight")
+            sample_weight = _as_real_float64(sample_weight, name="sample_weight")
 
         try:
             n_weights = _num_samples(sample_weight)
