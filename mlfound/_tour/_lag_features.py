@@ -5,8 +5,11 @@ ORDER = 55
 
 
 def run(quick, step):
+    try:
+        import pandas as pd
+    except ImportError:
+        return [("rolling features", "-", "skipped: pip install pandas")]
     import numpy as np
-    import pandas as pd
     from sklearn.linear_model import LinearRegression
     from sklearn.metrics import mean_absolute_error
     from sklearn.model_selection import TimeSeriesSplit

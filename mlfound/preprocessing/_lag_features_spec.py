@@ -130,11 +130,26 @@ def check_spec(est):
     )
 
 
+def require_pandas(what):
+    """Raise a clear ImportError where LagFeatures needs pandas and it is missing.
+
+    pandas is optional for mlfound: LagFeatures uses it to number entity
+    ids, to read datetime columns and to parse time spans such as ``"7D"``.
+    """
+    if pd is None:
+        raise ImportError(
+            f"LagFeatures needs pandas for {what}: pip install pandas (or "
+            f"'mlfound[test]'). Lags and row windows of columns without an "
+            f"id_column work without it."
+        )
+
+
 def _time_span_ns(window):
     """A time window (``"7D"``, a timedelta) as positive int64 nanoseconds."""
     if isinstance(window, (str, datetime.timedelta, np.timedelta64)) or (
         pd is not None and isinstance(window, pd.Timedelta)
     ):
+        require_pandas("time spans in windows")
         try:
             ns = pd.Timedelta(window).value
         except (ValueError, TypeError, OverflowError) as exc:
@@ -280,8 +295,8 @@ def read_times(X, j):
             )
         return times, "numeric"
     if arr.dtype.kind == "O":
-        try:
-            times = np.asarray(arr, dtype=np.float64)
+        try:  # numbers (not numeric strings); anything else is read as dates
+            times = as_real_float64(arr, name="time_column")
         except (TypeError, ValueError):
             pass
         else:
@@ -291,6 +306,7 @@ def read_times(X, j):
                 )
             return times, "numeric"
     try:
+        require_pandas("a datetime time_column")
         index = pd.DatetimeIndex(col)
         if index.tz is not None:
             index = index.tz_convert("UTC").tz_localize(None)
@@ -312,6 +328,7 @@ def read_ids(X, j):
     or float64): narrow integers would wrap when the entity codes are
     computed as ``id - min``, and pandas cannot index float16.
     """
+    require_pandas("id_column")
     col = column(X, j)
     values = col.to_numpy() if hasattr(col, "to_numpy") else np.asarray(col)
     kind = values.dtype.kind

@@ -501,3 +501,32 @@ def test_id_column_of_any_numeric_dtype_gives_the_int64_result(id_dtype):
     np.testing.assert_array_equal(
         model.transform(X_next), expected_model.transform(X[::2])
     )
+
+
+def test_without_pandas_id_columns_and_time_spans_ask_for_it(monkeypatch):
+    # pandas is optional: LagFeatures numbers entity ids, reads datetimes
+    # and parses time spans with it. Without it those raise an ImportError
+    # saying so (an id_column used to fail with an AttributeError on None);
+    # lags of plain columns still work.
+    import mlfound.preprocessing._lag_features_spec as spec
+
+    X = np.c_[np.arange(8) % 2, np.arange(8.0)]
+    expected = LagFeatures(lags=(1,)).fit_transform(X[:, 1:])
+    monkeypatch.setattr(spec, "pd", None)
+    with pytest.raises(ImportError, match="needs pandas for id_column"):
+        LagFeatures(lags=(1,), id_column=0).fit(X)
+    with pytest.raises(ImportError, match="needs pandas for time spans"):
+        LagFeatures(windows=("7D",), time_column=0).fit(X)
+    np.testing.assert_array_equal(
+        LagFeatures(lags=(1,)).fit_transform(X[:, 1:]), expected
+    )
+
+
+def test_the_tour_skips_rolling_features_without_pandas(monkeypatch):
+    import sys
+
+    from mlfound._tour import _lag_features
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas fails
+    rows = _lag_features.run(quick=True, step=lambda message: None)
+    assert rows == [("rolling features", "-", "skipped: pip install pandas")]
